@@ -1,0 +1,254 @@
+/*
+ * crawl.c -- `weft crawl`: options -> struct weft_config, a fetcher, a reporter; run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <weft/fake.h>
+
+#include "cli.h"
+
+static const char crawl_help[] =
+	"usage: weft crawl [options] URL...\n"
+	"\n"
+	"Crawl from the start URLs, fetching every page in scope exactly once.\n"
+	"\n"
+	"options:\n"
+	"  -e, --engine NAME    serial | mutex | channel | pool (default pool)\n"
+	"  -c, --concurrency N  threads (mutex, channel: at most N alive; pool: N workers)\n"
+	"  -w, --web FILE       crawl a fake web: a JSON-lines file, or 'builtin' for the\n"
+	"                       lecture's golang.org table\n"
+	"  -f, --format FMT     text (the lecture's found:/missing: lines) | jsonl\n"
+	"  -o, --output FILE    write the report to FILE instead of standard output\n"
+	"  -d, --depth N        follow links at most N hops from a start URL\n"
+	"  -m, --max-pages N    fetch at most N URLs\n"
+	"      --scope S        host (the start URLs' hosts, default) | domain | any\n"
+	"      --include RE     only follow URLs matching this extended regex (repeatable)\n"
+	"      --exclude RE     never follow URLs matching this extended regex (repeatable)\n"
+	"  -q, --quiet          no summary on standard error\n"
+	"  -h, --help           this text\n";
+
+struct crawl_opts {
+	struct weft_config cfg;
+	const char *web;
+	const char *format;
+	const char *output;
+	const char *include[64];
+	const char *exclude[64];
+	bool quiet;
+};
+
+static bool parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int bad(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "weft crawl: %s '%s': %s\n", opt, val, why);
+	return EXIT_USAGE;
+}
+
+static int set_scope(struct crawl_opts *o, const char *s)
+{
+	if (strcmp(s, "host") == 0)
+		o->cfg.scope = WEFT_SCOPE_HOST;
+	else if (strcmp(s, "domain") == 0)
+		o->cfg.scope = WEFT_SCOPE_DOMAIN;
+	else if (strcmp(s, "any") == 0)
+		o->cfg.scope = WEFT_SCOPE_ANY;
+	else
+		return bad("--scope", s, "expected host, domain or any");
+	return 0;
+}
+
+static int add_pattern(const char **list, size_t *n, const char *opt, const char *re)
+{
+	if (*n >= 64)
+		return bad(opt, re, "at most 64 patterns");
+	list[(*n)++] = re;
+	return 0;
+}
+
+/* One option; returns 0, or an exit code to stop with. */
+static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
+{
+	long v;
+	switch (ch) {
+	case 'e': o->cfg.engine = arg; return 0;
+	case 'c':
+		if (!parse_int(arg, 1, 1000000, &v))
+			return bad("--concurrency", arg, "expected an integer from 1 to 1000000");
+		o->cfg.concurrency = (int)v;
+		return 0;
+	case 'w': o->web = arg; return 0;
+	case 'f': o->format = arg; return 0;
+	case 'o': o->output = arg; return 0;
+	case 'd':
+		if (!parse_int(arg, 0, INT_MAX, &v))
+			return bad("--depth", arg, "expected a non-negative integer");
+		o->cfg.max_depth = (int)v;
+		return 0;
+	case 'm':
+		if (!parse_int(arg, 1, LONG_MAX, &v))
+			return bad("--max-pages", arg, "expected a positive integer");
+		o->cfg.max_pages = v;
+		return 0;
+	case 'S': return set_scope(o, arg);
+	case 'I': return add_pattern(o->include, &o->cfg.n_include, "--include", arg);
+	case 'X': return add_pattern(o->exclude, &o->cfg.n_exclude, "--exclude", arg);
+	case 'q': o->quiet = true; return 0;
+	case 'h': fputs(crawl_help, stdout); return -1;
+	default: fputs(crawl_help, stderr); return EXIT_USAGE;
+	}
+}
+
+static int parse_opts(struct crawl_opts *o, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "engine", required_argument, NULL, 'e' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "web", required_argument, NULL, 'w' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "max-pages", required_argument, NULL, 'm' },
+		{ "scope", required_argument, NULL, 'S' },
+		{ "include", required_argument, NULL, 'I' },
+		{ "exclude", required_argument, NULL, 'X' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	weft_config_init(&o->cfg);
+	o->format = "text";
+	o->cfg.include = o->include;
+	o->cfg.exclude = o->exclude;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qh", longs, NULL)) != -1) {
+		int rc = apply_opt(o, ch, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "weft crawl: no start URL given\n%s", crawl_help);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int make_fetcher(const struct crawl_opts *o, struct weft_fakeweb **web,
+			struct weft_fetcher **f)
+{
+	char err[512] = "";
+	int rc;
+	if (!o->web) {
+		fputs("weft crawl: the HTTP fetcher is not built yet; use --web FILE|builtin\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(o->web, "builtin") == 0)
+		rc = weft_fakeweb_lecture(web);
+	else
+		rc = weft_fakeweb_load(web, o->web, err, sizeof(err));
+	if (!rc)
+		rc = weft_fetcher_fake(f, *web);
+	if (rc) {
+		fprintf(stderr, "weft crawl: %s\n", err[0] ? err : weft_strerror(rc));
+		return rc == WEFT_E_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int make_reporter(const struct crawl_opts *o, FILE *out, struct weft_reporter **r)
+{
+	int rc;
+	if (strcmp(o->format, "text") == 0)
+		rc = weft_reporter_text(r, out);
+	else if (strcmp(o->format, "jsonl") == 0)
+		rc = weft_reporter_jsonl(r, out);
+	else
+		return bad("--format", o->format, "expected text or jsonl");
+	return rc ? EXIT_RUNTIME : 0;
+}
+
+static void summary(const struct weft_crawl *c)
+{
+	struct weft_stats s;
+	weft_crawl_stats(c, &s);
+	fprintf(stderr, "weft: %llu fetched (%llu ok, %llu failed) in %.3f s, %.0f pages/s\n",
+		(unsigned long long)s.fetched, (unsigned long long)s.ok,
+		(unsigned long long)s.failed, s.seconds,
+		s.seconds > 0 ? (double)s.fetched / s.seconds : 0.0);
+}
+
+static int exit_code(int rc)
+{
+	if (rc == WEFT_E_CANCELED)
+		return EXIT_CANCELED;
+	return rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+/* Build the crawl from parsed options and run it; out is where the report goes. */
+static int run(struct crawl_opts *o, int nseeds, char **seeds, FILE *out)
+{
+	struct weft_fakeweb *web = NULL;
+	struct weft_fetcher *f = NULL;
+	struct weft_reporter *r = NULL;
+	struct weft_crawl *c = NULL;
+	char err[512] = "";
+	int code = make_fetcher(o, &web, &f);
+	if (!code && (code = make_reporter(o, out, &r)) == 0 &&
+	    weft_crawl_new(&c, &o->cfg, f, err, sizeof(err)) != WEFT_OK) {
+		fprintf(stderr, "weft crawl: %s\n", err);
+		code = EXIT_USAGE;
+	}
+	for (int i = 0; !code && i < nseeds; i++)
+		if (weft_crawl_add_seed(c, seeds[i]) != WEFT_OK)
+			code = bad("start URL", seeds[i], "not a valid URL");
+	if (!code && weft_crawl_add_reporter(c, r) == WEFT_OK) {
+		r = NULL;
+		int rc = cli_run_crawl(c);
+		if (rc && rc != WEFT_E_CANCELED)
+			fprintf(stderr, "weft crawl: %s\n", weft_strerror(rc));
+		if (!o->quiet)
+			summary(c);
+		code = exit_code(rc);
+	}
+	weft_crawl_free(&c);
+	weft_reporter_free(&r);
+	weft_fetcher_free(&f);
+	weft_fakeweb_free(&web);
+	return code;
+}
+
+int cmd_crawl(int argc, char **argv)
+{
+	struct crawl_opts o;
+	memset(&o, 0, sizeof(o));
+	int code = parse_opts(&o, argc, argv);
+	if (code)
+		return code < 0 ? EXIT_OK : code;
+	FILE *out = stdout;
+	if (o.output && !(out = fopen(o.output, "w"))) {
+		fprintf(stderr, "weft crawl: %s: %s\n", o.output, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	code = run(&o, argc - optind, argv + optind, out);
+	if (out != stdout && fclose(out) != 0 && code == EXIT_OK) {
+		fprintf(stderr, "weft crawl: %s: %s\n", o.output, strerror(errno));
+		code = EXIT_RUNTIME;
+	}
+	return code;
+}

@@ -1,0 +1,77 @@
+/*
+ * main.c -- `weft`: dispatch to a subcommand. The CLI only parses arguments, builds a crawl
+ * through the public API (include/weft.h), runs it and maps the outcome to an exit code.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: weft <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  crawl   crawl from start URLs and report every page (weft crawl --help)\n"
+	"  demo    the lecture's three crawlers over the built-in golang.org fake web\n"
+	"  version print the version\n"
+	"\n"
+	"exit codes: 0 ok, 1 broken links found, 2 usage error, 3 runtime error, 130 interrupted\n";
+
+static struct weft_crawl *volatile running;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	struct weft_crawl *c = running;
+	if (c)
+		weft_crawl_cancel(c); /* async-signal-safe: an atomic store */
+}
+
+int cli_run_crawl(struct weft_crawl *c)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	running = c;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	int rc = weft_crawl_run(c);
+	running = NULL;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("weft %s\n", weft_version());
+		return EXIT_OK;
+	}
+	/* Broken pipes are reported as output errors, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (weft_global_init() != WEFT_OK) {
+		fputs("weft: could not initialise libcurl/libxml2\n", stderr);
+		return EXIT_RUNTIME;
+	}
+	int rc;
+	if (strcmp(cmd, "crawl") == 0) {
+		rc = cmd_crawl(argc - 1, argv + 1);
+	} else if (strcmp(cmd, "demo") == 0) {
+		rc = cmd_demo(argc - 1, argv + 1);
+	} else {
+		fprintf(stderr, "weft: unknown command '%s'\n\n%s", cmd, usage);
+		rc = EXIT_USAGE;
+	}
+	weft_global_cleanup();
+	return rc;
+}

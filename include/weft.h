@@ -1,0 +1,212 @@
+/*
+ * weft.h -- the public contract of libweft, a concurrent web crawler library.
+ *
+ * If a function, type or constant is not declared in this header or in the headers under
+ * include/weft/, it is not part of libweft's API.
+ *
+ * Conventions (see docs/ARCHITECTURE.md):
+ *  - Functions that can fail return 0 (WEFT_OK) or a negative enum weft_err.
+ *  - Per-URL failures (404, DNS error, a body over the limit) are not API errors: they are data,
+ *    reported in a struct weft_record.
+ *  - Destructors take T ** and set the caller's pointer to NULL; passing NULL is a no-op.
+ *  - Strings passed in are copied unless a comment says "borrowed".
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define WEFT_API __attribute__((visibility("default")))
+#else
+#define WEFT_API
+#endif
+
+/* ---- Errors ----------------------------------------------------------------------------- */
+
+enum weft_err {
+	WEFT_OK = 0,
+	WEFT_E_NOMEM = -1,       /* an allocation failed */
+	WEFT_E_INVAL = -2,       /* a bad argument or option; the message says which */
+	WEFT_E_IO = -3,          /* reading or writing a file or stream failed */
+	WEFT_E_PARSE = -4,       /* malformed input (a fake-web file, a URL, ...) */
+	WEFT_E_THREAD = -5,      /* no thread could be started at all */
+	WEFT_E_CANCELED = -6,    /* weft_crawl_cancel() was called */
+	WEFT_E_UNSUPPORTED = -7, /* the engine and fetcher cannot work together */
+	WEFT_E_OUTPUT = -8,      /* a reporter could not write its output (EPIPE, ENOSPC) */
+};
+
+/* A static English description of an enum weft_err value. Never NULL. */
+WEFT_API const char *weft_strerror(int err);
+
+/* The version string, e.g. "0.1.0". */
+WEFT_API const char *weft_version(void);
+
+/*
+ * Initialise libcurl and libxml2 once, in the main thread, before any crawl starts threads.
+ * Safe to call more than once; each call must be paired with weft_global_cleanup().
+ */
+WEFT_API int weft_global_init(void);
+WEFT_API void weft_global_cleanup(void);
+
+/* ---- Per-URL outcome kinds ---------------------------------------------------------------- */
+
+/* Why a fetch did not produce a usable page. WEFT_FE_NONE means it did (any HTTP status). */
+enum weft_fetch_err {
+	WEFT_FE_NONE = 0,
+	WEFT_FE_MISSING,      /* fake web: the URL is not in the table (the lecture's "missing") */
+	WEFT_FE_FAKE,         /* fake web: the entry carries an "error" */
+	WEFT_FE_DNS,          /* the host name could not be resolved */
+	WEFT_FE_CONNECT,      /* connection refused, reset or unreachable */
+	WEFT_FE_TLS,          /* TLS handshake or certificate failure */
+	WEFT_FE_TIMEOUT,      /* connect, total or low-speed timeout */
+	WEFT_FE_PROTOCOL,     /* malformed HTTP response */
+	WEFT_FE_TOO_BIG,      /* body over the limit (the record is still kept, truncated) */
+	WEFT_FE_REDIRECT_LOOP,/* a redirect chain came back to one of its own URLs */
+	WEFT_FE_TOO_MANY_REDIRECTS, /* more than the allowed number of hops */
+	WEFT_FE_BAD_URL,      /* the URL could not be parsed or has an unsupported scheme */
+	WEFT_FE_HTTP,         /* the server answered with status >= 400 */
+	WEFT_FE_OTHER,        /* anything else; the message says what */
+};
+
+/* A short stable name for a fetch error kind ("none", "missing", "dns", ...), for output. */
+WEFT_API const char *weft_fetch_err_name(enum weft_fetch_err e);
+
+/* ---- Configuration ------------------------------------------------------------------------ */
+
+enum weft_scope_kind {
+	WEFT_SCOPE_HOST = 0, /* the seeds' hosts (default) */
+	WEFT_SCOPE_DOMAIN,   /* the seeds' registrable domains (Public Suffix List) */
+	WEFT_SCOPE_ANY,      /* everything reachable over http(s) */
+};
+
+/*
+ * Settings of a crawl. Fill with weft_config_init() first, then change what you need.
+ * Pointer members are borrowed: they must stay valid until weft_crawl_new() returns
+ * (which copies them).
+ */
+struct weft_config {
+	const char *engine;         /* "serial", "mutex", "channel", "pool", "event"; NULL = default */
+	int concurrency;            /* threads or transfers in flight; 0 = engine default */
+	int max_depth;              /* link hops from a seed; -1 = unlimited */
+	long max_pages;             /* stop admitting after this many URLs; 0 = unlimited */
+	enum weft_scope_kind scope;
+	const char *const *include; /* POSIX extended regexes; a URL must match one (if any given) */
+	size_t n_include;
+	const char *const *exclude; /* a URL matching any of these is not followed */
+	size_t n_exclude;
+	size_t thread_stack;        /* stack size of crawler threads in bytes; 0 = default */
+	unsigned reserved[8];
+};
+
+WEFT_API void weft_config_init(struct weft_config *cfg);
+
+/* ---- Records -------------------------------------------------------------------------------- */
+
+/*
+ * What happened to one URL. Reporters receive it; every pointer in it is borrowed and valid only
+ * until the reporter callback returns.
+ */
+struct weft_record {
+	const char *url;            /* the URL as admitted (canonical form) */
+	const char *final_url;      /* where the body came from; equals url unless redirected */
+	const char *from;           /* the page this URL was first found on; NULL for a seed */
+	int depth;                  /* link hops from the seed */
+	int status;                 /* HTTP status; 0 for a transport error */
+	enum weft_fetch_err error;  /* WEFT_FE_NONE when the fetch itself worked */
+	const char *error_msg;      /* human-readable detail, or NULL */
+	const char *content_type;   /* without parameters, lower case; NULL if unknown */
+	uint64_t bytes;             /* body bytes received */
+	double ms;                  /* wall time of the fetch */
+	const char *redirect;       /* Location target for a 3xx, absolute; else NULL */
+	int hops;                   /* redirects followed to reach this URL from a link */
+	bool truncated;             /* the body was cut at the size limit */
+	size_t n_links;             /* links found on the page */
+	const char *const *links;   /* those links, absolute, in document order */
+};
+
+/* True when the record is a page that was fetched and usable (2xx, no error). */
+WEFT_API bool weft_record_ok(const struct weft_record *r);
+
+/* ---- Reporters --------------------------------------------------------------------------- */
+
+struct weft_reporter;
+
+/*
+ * A reporter consumes records. The crawl calls one reporter's callbacks from one thread at a
+ * time, so a reporter needs no locks of its own. A non-zero return from record() or end() is
+ * an output failure: the crawl stops and weft_crawl_run() returns WEFT_E_OUTPUT.
+ */
+struct weft_reporter_ops {
+	const char *name;
+	int (*begin)(struct weft_reporter *r);
+	int (*record)(struct weft_reporter *r, const struct weft_record *rec);
+	int (*end)(struct weft_reporter *r);
+	void (*destroy)(struct weft_reporter *r);
+};
+
+struct weft_reporter {
+	const struct weft_reporter_ops *ops;
+};
+
+/* The lecture's lines: "found:   URL" for a usable page, "missing: URL" otherwise. */
+WEFT_API int weft_reporter_text(struct weft_reporter **out, FILE *fp);
+/* One JSON object per line per fetched URL (schema in docs/JSONL.md). */
+WEFT_API int weft_reporter_jsonl(struct weft_reporter **out, FILE *fp);
+WEFT_API void weft_reporter_free(struct weft_reporter **r);
+
+/* ---- Crawls -------------------------------------------------------------------------------- */
+
+struct weft_crawl;
+struct weft_fetcher;
+
+/* Totals of a run, readable while it runs (values are approximate until it returns). */
+struct weft_stats {
+	uint64_t fetched;   /* fetch calls completed */
+	uint64_t ok;        /* of which usable pages */
+	uint64_t failed;    /* of which errors or HTTP >= 400 */
+	uint64_t admitted;  /* URLs taken into the visited set */
+	uint64_t links;     /* links seen on pages */
+	uint64_t bytes;     /* body bytes */
+	uint64_t threads;   /* threads started by the engine */
+	uint64_t inline_runs; /* work run inline because a thread could not be started */
+	double seconds;     /* wall time of weft_crawl_run() */
+};
+
+/*
+ * Make a crawl. `fetcher` is borrowed and must outlive the crawl. On error *out is NULL and,
+ * if errbuf is not NULL, a message naming what was wrong is written to it.
+ */
+WEFT_API int weft_crawl_new(struct weft_crawl **out, const struct weft_config *cfg,
+			    struct weft_fetcher *fetcher, char *errbuf, size_t errlen);
+
+/* Add a start URL (copied). */
+WEFT_API int weft_crawl_add_seed(struct weft_crawl *c, const char *url);
+
+/* Add a reporter; the crawl takes ownership and frees it with the crawl. */
+WEFT_API int weft_crawl_add_reporter(struct weft_crawl *c, struct weft_reporter *r);
+
+/* Run to completion (or cancellation). Returns 0, WEFT_E_CANCELED, or another error. */
+WEFT_API int weft_crawl_run(struct weft_crawl *c);
+
+/* Ask a running crawl to stop admitting work; async-signal-safe, callable from any thread. */
+WEFT_API void weft_crawl_cancel(struct weft_crawl *c);
+
+WEFT_API void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out);
+
+WEFT_API void weft_crawl_free(struct weft_crawl **c);
+
+/* Names of the engines, NULL-terminated, default first. */
+WEFT_API const char *const *weft_engine_names(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEFT_H */

@@ -1,0 +1,92 @@
+/*
+ * weft/fetcher.h -- the Fetcher interface: how a crawl gets a page and its links.
+ *
+ * The lecture's `type Fetcher interface { Fetch(url string) (urls []string, err error) }`, grown
+ * into what a real crawler needs to record: status, final URL, content type, size, timing, the
+ * kind of error. A fetcher is a small vtable; implementations embed struct weft_fetcher as their
+ * first member. Shipped implementations: the fake web (weft/fake.h) and HTTP (weft/http.h).
+ */
+#ifndef WEFT_FETCHER_H
+#define WEFT_FETCHER_H
+
+#include <weft.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The outcome of one fetch. Initialise with weft_response_init(); the fetcher fills it; release
+ * with weft_response_reset(). Every string is owned by the response.
+ */
+struct weft_response {
+	int status;                 /* HTTP status; 0 for a transport error */
+	enum weft_fetch_err error;  /* WEFT_FE_NONE unless the fetch failed */
+	char *error_msg;            /* detail for error, or NULL */
+	char *final_url;            /* the URL the body came from (NULL = the requested URL) */
+	char *content_type;         /* media type without parameters, lower case, or NULL */
+	char *redirect;             /* absolute Location target of a 3xx response, or NULL */
+	uint64_t bytes;             /* body bytes received */
+	double ms;                  /* wall time */
+	bool truncated;             /* body cut at the size limit */
+	size_t n_links;             /* absolute URLs of the links on the page, document order */
+	char **links;
+	size_t cap_links;           /* private: allocated slots in links */
+};
+
+WEFT_API void weft_response_init(struct weft_response *r);
+/* Free everything the response owns and make it empty again. */
+WEFT_API void weft_response_reset(struct weft_response *r);
+/* Append a link (copied, len bytes, need not be NUL-terminated). */
+WEFT_API int weft_response_add_link(struct weft_response *r, const char *url, size_t len);
+/* Mark the response failed with kind e and a printf-style message. */
+WEFT_API int weft_response_set_error(struct weft_response *r, enum weft_fetch_err e,
+				     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Replace the string *field (one of the response's char * members) with a copy of s. */
+WEFT_API int weft_response_set_str(char **field, const char *s);
+
+/* Capabilities a fetcher announces. */
+enum {
+	WEFT_FETCH_BLOCKING = 1u << 0,  /* has fetch() */
+	WEFT_FETCH_THREADSAFE = 1u << 1,/* fetch() may be called from many threads at once */
+	WEFT_FETCH_ASYNC = 1u << 2,     /* has start()/run()/wake() for the event engine */
+};
+
+struct weft_fetcher;
+
+/* Called by an async fetcher, on the thread running run(), when a fetch it started ends. */
+typedef void weft_fetch_done_fn(void *cookie, struct weft_response *resp);
+
+struct weft_fetcher_ops {
+	const char *name;
+	unsigned caps;
+	/*
+	 * Blocking face: fetch url into *out (already initialised). Returns 0 with per-URL failures
+	 * recorded in *out; a negative enum weft_err only for failures of the fetcher itself.
+	 */
+	int (*fetch)(struct weft_fetcher *f, const char *url, struct weft_response *out);
+	/*
+	 * Async face: start fetching url into *out; done(cookie, out) is called from run() when it
+	 * ends. If start() returns an error, done is never called.
+	 */
+	int (*start)(struct weft_fetcher *f, const char *url, struct weft_response *out,
+		     weft_fetch_done_fn *done, void *cookie);
+	/* Wait up to timeout_ms (-1: until something happens) and call done for finished fetches. */
+	int (*run)(struct weft_fetcher *f, int timeout_ms);
+	/* Make a blocked run() return soon; async-signal-safe, callable from any thread. */
+	void (*wake)(struct weft_fetcher *f);
+	/* Number of fetches started and not yet done. */
+	size_t (*in_flight)(struct weft_fetcher *f);
+	void (*destroy)(struct weft_fetcher *f);
+};
+
+struct weft_fetcher {
+	const struct weft_fetcher_ops *ops;
+};
+
+WEFT_API void weft_fetcher_free(struct weft_fetcher **f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

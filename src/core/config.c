@@ -1,0 +1,14 @@
+/* config.c -- defaults of struct weft_config. */
+#include <string.h>
+
+#include <weft.h>
+
+void weft_config_init(struct weft_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->engine = NULL;
+	cfg->concurrency = 0;
+	cfg->max_depth = -1;
+	cfg->max_pages = 0;
+	cfg->scope = WEFT_SCOPE_HOST;
+}

@@ -1,0 +1,145 @@
+/*
+ * crawl.c -- the public face of a crawl: validate the configuration, hold the seeds and the
+ * reporters, pick the engine, run it, and report totals.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <weft/url.h>
+
+#include "engine/engine.h"
+#include "sync/sync.h"
+
+static int check_config(const struct weft_config *cfg, const struct weft__engine_ops *engine,
+			const struct weft_fetcher *f, char *err, size_t errlen)
+{
+	if (!engine)
+		return weft__err(WEFT_E_INVAL, err, errlen, "unknown engine '%s'", cfg->engine);
+	if (cfg->concurrency < 0)
+		return weft__err(WEFT_E_INVAL, err, errlen, "concurrency must be >= 1, not %d",
+				 cfg->concurrency);
+	if (cfg->max_pages < 0)
+		return weft__err(WEFT_E_INVAL, err, errlen, "max pages must be >= 0");
+	if (cfg->scope > WEFT_SCOPE_ANY)
+		return weft__err(WEFT_E_INVAL, err, errlen, "unknown scope %d", (int)cfg->scope);
+	if (!f || !f->ops)
+		return weft__err(WEFT_E_INVAL, err, errlen, "no fetcher");
+	if ((f->ops->caps & engine->needs) != engine->needs)
+		return weft__err(WEFT_E_UNSUPPORTED, err, errlen,
+				 "engine '%s' cannot use fetcher '%s'", engine->name, f->ops->name);
+	return WEFT_OK;
+}
+
+int weft_crawl_new(struct weft_crawl **out, const struct weft_config *cfg,
+		   struct weft_fetcher *fetcher, char *err, size_t errlen)
+{
+	*out = NULL;
+	const struct weft__engine_ops *engine = weft__engine_find(cfg->engine);
+	int rc = check_config(cfg, engine, fetcher, err, errlen);
+	if (rc)
+		return rc;
+	struct weft_crawl *c = calloc(1, sizeof(*c));
+	if (!c)
+		return WEFT_E_NOMEM;
+	c->cfg = *cfg;
+	c->engine = engine;
+	c->fetcher = fetcher;
+	c->thread_stack = cfg->thread_stack ? cfg->thread_stack : weft__default_stack();
+	pthread_mutex_init(&c->report_mu, NULL);
+	rc = weft__scope_init(c, err, errlen);
+	/* the borrowed strings are compiled now; do not keep pointers to them */
+	c->cfg.engine = engine->name;
+	c->cfg.include = c->cfg.exclude = NULL;
+	if (rc) {
+		weft_crawl_free(&c);
+		return rc;
+	}
+	*out = c;
+	return WEFT_OK;
+}
+
+/* The seed's crawl key: the canonical URL without fragment. */
+static int canonical_seed(const char *url, char **out)
+{
+	return weft_url_resolve(NULL, url, strlen(url), NULL, out);
+}
+
+int weft_crawl_add_seed(struct weft_crawl *c, const char *url)
+{
+	char *key = NULL;
+	int rc = canonical_seed(url, &key);
+	if (rc)
+		return rc == WEFT_E_NOMEM ? rc : WEFT_E_INVAL;
+	struct weft__str *s = weft__str_new(key, strlen(key));
+	free(key);
+	if (!s)
+		return WEFT_E_NOMEM;
+	rc = weft__jobs_push(&c->seeds, s, NULL, 0, 0);
+	weft__str_unref(s);
+	return rc;
+}
+
+int weft_crawl_add_reporter(struct weft_crawl *c, struct weft_reporter *r)
+{
+	struct weft_reporter **v = realloc(c->reporters, (c->n_reporters + 1) * sizeof(*v));
+	if (!v)
+		return WEFT_E_NOMEM;
+	c->reporters = v;
+	v[c->n_reporters++] = r;
+	return WEFT_OK;
+}
+
+int weft_crawl_run(struct weft_crawl *c)
+{
+	double t0 = weft__now();
+	int rc = weft__scope_add_seeds(c);
+	if (rc == WEFT_OK)
+		rc = weft__report_begin(c);
+	if (rc == WEFT_OK)
+		rc = c->engine->run(c);
+	int end_rc = weft__report_end(c);
+	c->seconds = weft__now() - t0;
+	if (rc == WEFT_OK)
+		rc = atomic_load(&c->run_err);
+	if (rc == WEFT_OK && c->output_err)
+		rc = WEFT_E_OUTPUT;
+	if (rc == WEFT_OK)
+		rc = end_rc;
+	if (rc == WEFT_OK && atomic_load(&c->canceled))
+		rc = WEFT_E_CANCELED;
+	return rc;
+}
+
+void weft_crawl_cancel(struct weft_crawl *c)
+{
+	atomic_store(&c->canceled, true);
+}
+
+void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out)
+{
+	const struct weft_crawl *m = c;
+	out->fetched = atomic_load(&m->stats.fetched);
+	out->ok = atomic_load(&m->stats.ok);
+	out->failed = atomic_load(&m->stats.failed);
+	out->admitted = atomic_load(&m->stats.admitted);
+	out->links = atomic_load(&m->stats.links);
+	out->bytes = atomic_load(&m->stats.bytes);
+	out->threads = atomic_load(&m->stats.threads);
+	out->inline_runs = atomic_load(&m->stats.inline_runs);
+	out->seconds = c->seconds;
+}
+
+void weft_crawl_free(struct weft_crawl **cp)
+{
+	struct weft_crawl *c = cp ? *cp : NULL;
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_reporters; i++)
+		weft_reporter_free(&c->reporters[i]);
+	free(c->reporters);
+	weft__jobs_free(&c->seeds);
+	weft__scope_free(c);
+	pthread_mutex_destroy(&c->report_mu);
+	free(c);
+	*cp = NULL;
+}

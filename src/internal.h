@@ -1,0 +1,129 @@
+/*
+ * internal.h -- the run's shared state and the internal interfaces between modules.
+ *
+ * Data flows one way:
+ *   seeds -> engine (frontier) -> fetcher -> extractor -> URL resolver -> scope -> visited -> engine
+ * and every fetched URL becomes a record for the reporters. Engines (src/engine/) decide which
+ * thread calls which step; the steps themselves (weft__visit, weft__scope_*) touch no shared
+ * state except the stats counters (atomics) and the reporters (under report_mu).
+ */
+#ifndef WEFT_INTERNAL_H
+#define WEFT_INTERNAL_H
+
+#include <pthread.h>
+#include <regex.h>
+#include <stdatomic.h>
+
+#include <weft.h>
+#include <weft/fetcher.h>
+
+#include "util/util.h"
+#include "core/visited.h"
+
+struct weft__engine_ops;
+
+/* Counters of a run. Atomics: any thread may bump them. */
+struct weft__stats {
+	atomic_uint_fast64_t fetched;
+	atomic_uint_fast64_t ok;
+	atomic_uint_fast64_t failed;
+	atomic_uint_fast64_t admitted;
+	atomic_uint_fast64_t links;
+	atomic_uint_fast64_t bytes;
+	atomic_uint_fast64_t threads;
+	atomic_uint_fast64_t inline_runs;
+};
+
+/* One URL to fetch: admitted (or about to be) into the visited set. */
+struct weft__job {
+	struct weft__str *url;  /* canonical URL; owned reference */
+	struct weft__str *from; /* page it was found on; owned reference; NULL for a seed */
+	int depth;              /* link hops from a seed */
+	int hops;               /* redirect hops that led here */
+	struct weft__str *chain;/* "\nA\nB\n": the URLs that redirected to here; NULL if none */
+};
+
+/* A growable array of jobs; the array owns the references in its jobs. */
+struct weft__jobs {
+	struct weft__job *v;
+	size_t n;
+	size_t cap;
+};
+
+struct weft_crawl {
+	/* Set up by weft_crawl_new()/add_*() before run; read-only while running. */
+	struct weft_config cfg;           /* copy; include/exclude point into our copies */
+	const struct weft__engine_ops *engine;
+	struct weft_fetcher *fetcher;     /* borrowed */
+	struct weft__jobs seeds;
+	char **seed_hosts;                /* hosts (or registrable domains) in scope */
+	size_t n_seed_hosts;
+	regex_t *include_re;
+	size_t n_include;
+	regex_t *exclude_re;
+	size_t n_exclude;
+	size_t thread_stack;
+
+	/* Reporters: called one at a time, under report_mu. */
+	pthread_mutex_t report_mu;
+	struct weft_reporter **reporters; /* owned */
+	size_t n_reporters;
+	int output_err;                   /* guarded by report_mu */
+
+	struct weft__stats stats;
+	atomic_bool canceled;
+	atomic_int run_err;               /* first run-level failure (e.g. out of memory), or 0 */
+	double seconds;                   /* written by run() after the engine returns */
+};
+
+/* ---- src/core/visit.c: the per-URL step every engine runs ---- */
+
+/*
+ * Fetch job->url, hand the record to the reporters, and append to kids the in-scope links of a
+ * usable page (and the target of a redirect), not yet deduplicated. Safe from any thread.
+ */
+int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids);
+
+/* True once weft_crawl_cancel() was called or a reporter failed. */
+static inline bool weft__canceled(struct weft_crawl *c)
+{
+	return atomic_load_explicit(&c->canceled, memory_order_relaxed);
+}
+
+/*
+ * Admission: claim job's URL in set (respecting max_pages). Returns true when the URL is new and
+ * the caller must now fetch it. The caller provides whatever lock set needs.
+ */
+bool weft__admit(struct weft_crawl *c, struct weft__visited *set, const struct weft__job *job);
+
+/* Record a run-level failure (the first one wins) and stop the crawl. */
+void weft__fail(struct weft_crawl *c, int err);
+
+/* A new chain string: job's chain plus job's URL (for the target of its redirect). */
+struct weft__str *weft__chain_extend(const struct weft__job *job);
+
+/* ---- src/core/scope.c ---- */
+int weft__scope_init(struct weft_crawl *c, char *err, size_t errlen);
+/* Take the seeds' hosts (or domains) as the scope; called when the run starts. */
+int weft__scope_add_seeds(struct weft_crawl *c);
+/* May a link to url (canonical) at depth be followed? */
+bool weft__scope_allows(const struct weft_crawl *c, const char *url, int depth);
+void weft__scope_free(struct weft_crawl *c);
+
+/* ---- src/core/jobs.c ---- */
+int weft__jobs_push(struct weft__jobs *js, struct weft__str *url, struct weft__str *from,
+		    int depth, int hops);
+/* Move a job in (references transfer). */
+int weft__jobs_push_job(struct weft__jobs *js, struct weft__job *job);
+void weft__job_clear(struct weft__job *job);
+/* Release every job and the array. */
+void weft__jobs_free(struct weft__jobs *js);
+/* Move all jobs of src to the end of dst; src ends empty. */
+int weft__jobs_move(struct weft__jobs *dst, struct weft__jobs *src);
+
+/* ---- src/report/report.c ---- */
+int weft__report_begin(struct weft_crawl *c);
+void weft__report_record(struct weft_crawl *c, const struct weft_record *rec);
+int weft__report_end(struct weft_crawl *c);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * util.h -- small helpers shared by every module: reference-counted strings, a monotonic
+ * clock, and error-message formatting into caller buffers.
+ */
+#ifndef WEFT_UTIL_H
+#define WEFT_UTIL_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * An immutable string shared by reference count. A URL is stored once and shared by the job
+ * that fetches it and by every child job that names it as "from".
+ */
+struct weft__str {
+	atomic_uint ref;
+	uint32_t len;
+	char s[];
+};
+
+/* New string of len bytes copied from s, with one reference. NULL when out of memory. */
+struct weft__str *weft__str_new(const char *s, size_t len);
+static inline struct weft__str *weft__str_ref(struct weft__str *p)
+{
+	if (p)
+		atomic_fetch_add_explicit(&p->ref, 1, memory_order_relaxed);
+	return p;
+}
+void weft__str_unref(struct weft__str *p);
+
+/* Seconds on the monotonic clock. */
+double weft__now(void);
+/* Sleep for us microseconds (restarting on signals). */
+void weft__sleep_us(unsigned us);
+
+/* snprintf into buf if buf is not NULL; returns code, so `return weft__err(...)` reads well. */
+int weft__err(int code, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* strdup that returns NULL for NULL. */
+char *weft__strdup(const char *s);
+
+/* A 64-bit fingerprint of a byte string (XXH3). Never 0. */
+uint64_t weft__fingerprint(const char *s, size_t len);
+
+#endif

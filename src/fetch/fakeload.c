@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <weft/url.h>
+
 #include "fetch/fakeweb.h"
 #include "util/util.h"
 
@@ -115,6 +117,17 @@ static int add_err(struct line_ctx *ctx, int rc, const struct weft_fakepage *p)
 	return LOAD_ERR(ctx, "a URL does not parse (url \"%s\", its links or redirect)", p->url);
 }
 
+/* A page listed twice is a mistake in the file, not a replacement. */
+static int check_duplicate(struct line_ctx *ctx, const struct weft_fakeweb *w, const char *url)
+{
+	char *key = NULL;
+	if (weft_url_resolve(NULL, url, strlen(url), NULL, &key) != WEFT_OK)
+		return WEFT_OK; /* weft_fakeweb_add() reports the bad URL */
+	bool dup = weft__fakeweb_find(w, key) != NULL;
+	free(key);
+	return dup ? LOAD_ERR(ctx, "duplicate url \"%s\"", url) : WEFT_OK;
+}
+
 static int load_line(struct line_ctx *ctx, struct weft_fakeweb *w, const char *buf, size_t n)
 {
 	json_error_t jerr;
@@ -139,7 +152,7 @@ static int load_line(struct line_ctx *ctx, struct weft_fakeweb *w, const char *b
 		goto out_free_links;
 	}
 	p.links = links;
-	if ((rc = weft_fakeweb_add(w, &p)))
+	if ((rc = check_duplicate(ctx, w, p.url)) == WEFT_OK && (rc = weft_fakeweb_add(w, &p)))
 		rc = add_err(ctx, rc, &p);
 out_free_links:
 	free(links);

@@ -1,0 +1,94 @@
+#!/bin/sh
+# test_cli.sh -- the weft command as a user sees it: the demo's exact lines, formats, help,
+# and exit codes for bad input. Usage: test_cli.sh PATH-TO-weft
+set -u
+weft=$1
+src=$WEFT_SOURCE_ROOT
+tmp=$(mktemp -d /tmp/weft-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+
+# expect_exit CODE NAME CMD...: run, check the exit code
+expect_exit() {
+	want=$1 name=$2; shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
+	if [ "$got" = "$want" ]; then pass "$name (exit $got)"; else
+		fail "$name: exit $got, want $want"; sed 's/^/  | /' "$tmp/err" | head -5; fi
+}
+
+# --- the demo prints the lecture's lines ---
+cat >"$tmp/serial.want" <<'X'
+=== Serial===
+found:   http://golang.org/
+found:   http://golang.org/pkg/
+missing: http://golang.org/cmd/
+found:   http://golang.org/pkg/fmt/
+found:   http://golang.org/pkg/os/
+X
+sort "$tmp/serial.want" | grep -v === >"$tmp/set.want"
+"$weft" demo >"$tmp/demo" 2>"$tmp/err" || fail "demo exits non-zero"
+head -6 "$tmp/demo" | cmp -s - "$tmp/serial.want" && pass "demo: Serial section, byte for byte, in order" ||
+	fail "demo: Serial section differs"
+[ "$(grep -c '^===' "$tmp/demo")" = 3 ] && sed -n 7p "$tmp/demo" | grep -qx '=== ConcurrentMutex ===' &&
+	sed -n 13p "$tmp/demo" | grep -qx '=== ConcurrentChannel ===' && [ "$(wc -l <"$tmp/demo")" = 18 ] &&
+	pass "demo: three sections, six lines each" || fail "demo: sections wrong"
+for range in 8,12p 14,18p; do
+	sed -n "$range" "$tmp/demo" | sort | cmp -s - "$tmp/set.want" &&
+		pass "demo: lines $range are the lecture's set" || fail "demo: lines $range differ"
+done
+
+# --- help everywhere ---
+for cmd in "" crawl demo; do
+	"$weft" $cmd --help >"$tmp/out" 2>&1 && grep -q "usage: weft" "$tmp/out" &&
+		pass "weft $cmd --help" || fail "weft $cmd --help"
+done
+
+# --- bad input: clear errors, exit 2 ---
+expect_exit 2 "no command" "$weft"
+expect_exit 2 "unknown command" "$weft" frobnicate
+expect_exit 2 "crawl without URL" "$weft" crawl --web builtin
+expect_exit 2 "unknown engine" "$weft" crawl --engine nope --web builtin http://golang.org/
+grep -q "unknown engine 'nope'" "$tmp/err" && pass "unknown engine is named" || fail "engine not named"
+expect_exit 2 "-c 0" "$weft" crawl -c 0 --web builtin http://golang.org/
+expect_exit 2 "bad format" "$weft" crawl --format xml --web builtin http://golang.org/
+expect_exit 2 "bad regex" "$weft" crawl --include '(' --web builtin http://golang.org/
+printf '{"url": "http://a.test/"}\n{"url": "http://b.test/", "links": [1]}\n' >"$tmp/bad.jsonl"
+expect_exit 2 "malformed web" "$weft" crawl --web "$tmp/bad.jsonl" http://a.test/
+grep -q "bad.jsonl:2: \"links\"\[0\] must be a string" "$tmp/err" && pass "malformed web: line named" ||
+	fail "malformed web: message was: $(cat "$tmp/err")"
+expect_exit 2 "missing web file" "$weft" crawl --web "$tmp/none.jsonl" http://a.test/
+
+# --- output failures are errors, not silence ---
+if [ -w /dev/full ]; then
+	expect_exit 3 "output to a full disk" "$weft" crawl -q --web builtin -o /dev/full http://golang.org/
+	grep -q "could not write output" "$tmp/err" && pass "full disk is reported" || fail "full disk silent"
+fi
+
+# --- every engine, text and jsonl, same set ---
+"$weft" crawl -q -e serial --web "$src/tests/data/webs/small.jsonl" http://site.test/ | sort >"$tmp/ref"
+[ "$(wc -l <"$tmp/ref")" = 7 ] && pass "small web: 7 records" || fail "small web: $(wc -l <"$tmp/ref") records"
+for e in serial mutex channel pool; do
+	"$weft" crawl -q -e "$e" -c 3 --web "$src/tests/data/webs/small.jsonl" http://site.test/ | sort |
+		cmp -s - "$tmp/ref" && pass "engine $e: same lines" || fail "engine $e differs"
+	"$weft" crawl -q -e "$e" -f jsonl --web "$src/tests/data/webs/small.jsonl" http://site.test/ >"$tmp/j"
+	python3 - "$tmp/j" <<'PY' && pass "engine $e: jsonl valid" || fail "engine $e: jsonl invalid"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+by = {r["url"]: r for r in recs}
+assert len(recs) == 7 == len(by), recs
+for r in recs:
+    for k in ("url", "status", "depth", "from", "final_url", "bytes", "ms", "links"):
+        assert k in r, (k, r)
+assert by["http://site.test/"]["from"] is None and by["http://site.test/"]["depth"] == 0
+assert by["http://site.test/a"]["from"] == "http://site.test/"
+assert by["http://site.test/c"]["status"] == 0 and by["http://site.test/c"]["error"] == "fake"
+assert by["http://site.test/gone"]["status"] == 404 and by["http://site.test/gone"]["error"] == "missing"
+assert by["http://site.test/old"]["redirect"] == "http://site.test/new"
+assert by["http://site.test/new"]["hops"] == 1 and by["http://site.test/new"]["depth"] == 2
+PY
+done
+
+echo "$fails failed"
+[ "$fails" = 0 ]

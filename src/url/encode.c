@@ -4,11 +4,16 @@
  * charset (glibc iconv), the WHATWG Encoding Standard's labels, and the UTF-8 decoder's
  * replacement of invalid input by U+FFFD.
  *
- * iconv descriptors are opened per call and only when a query has a non-ASCII code point and a
- * legacy charset: every charset here is ASCII-compatible, so ASCII needs no conversion.
+ * iconv is only used when a query has a non-ASCII code point and a legacy charset: every
+ * charset here is ASCII-compatible, so ASCII needs no conversion. Each thread keeps its last
+ * descriptor (a pthread key, closed when the thread exits): opening one per call would load and
+ * unload glibc's gconv module each time. The opens and closes are serialised by one mutex
+ * because glibc's dlopen locking is invisible to ThreadSanitizer; they are rare, so the lock is
+ * not contended. No other state is shared between threads.
  */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,7 +155,62 @@ static uint32_t utf8_decode(const unsigned char *s, size_t n)
 
 /* ---- percent-encode after encoding ---- */
 
-/* A query encoder: the charset and its iconv descriptor, opened at the first need. */
+/* The calling thread's cached iconv descriptor. */
+struct qcache {
+	const char *charset; /* from the labels table: compared by address */
+	iconv_t cd;
+};
+
+static pthread_mutex_t iconv_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t qkey_once = PTHREAD_ONCE_INIT;
+static pthread_key_t qkey;
+static bool qkey_ok;
+
+static void qcache_free(void *p)
+{
+	struct qcache *q = p;
+	pthread_mutex_lock(&iconv_mu);
+	iconv_close(q->cd);
+	pthread_mutex_unlock(&iconv_mu);
+	free(q);
+}
+
+static void qkey_init(void)
+{
+	qkey_ok = pthread_key_create(&qkey, qcache_free) == 0;
+}
+
+/* This thread's descriptor from UTF-8 to charset, or (iconv_t)-1. */
+static iconv_t cached_cd(const char *charset)
+{
+	pthread_once(&qkey_once, qkey_init);
+	if (!qkey_ok)
+		return (iconv_t)-1;
+	struct qcache *q = pthread_getspecific(qkey);
+	if (q && q->charset == charset)
+		return q->cd;
+	if (q) {
+		pthread_setspecific(qkey, NULL);
+		qcache_free(q);
+	}
+	if (!(q = malloc(sizeof *q)))
+		return (iconv_t)-1;
+	pthread_mutex_lock(&iconv_mu);
+	q->cd = iconv_open(charset, "UTF-8");
+	pthread_mutex_unlock(&iconv_mu);
+	q->charset = charset;
+	if (q->cd == (iconv_t)-1) {
+		free(q);
+		return (iconv_t)-1;
+	}
+	if (pthread_setspecific(qkey, q) != 0) {
+		qcache_free(q);
+		return (iconv_t)-1;
+	}
+	return q->cd;
+}
+
+/* A query encoder: the charset and its iconv descriptor, fetched at the first need. */
 struct qenc {
 	const char *charset;
 	iconv_t cd;
@@ -178,7 +238,7 @@ static int whatwg_fixup(const char *charset, uint32_t cp)
 static int encode_cp(struct qenc *e, const char *s, size_t n, uint32_t cp, char *dst)
 {
 	if (!e->open) {
-		e->cd = iconv_open(e->charset, "UTF-8");
+		e->cd = cached_cd(e->charset);
 		if (e->cd == (iconv_t)-1)
 			return -1;
 		e->open = true;
@@ -239,8 +299,6 @@ int weft__pe_append_charset(struct weft__ubuf *out, const char *in, size_t len,
 		rc = append_legacy_cp(out, &e, in + run, n, set);
 		i = run + n;
 	}
-	if (e.open)
-		iconv_close(e.cd);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "url/url_internal.h"
 
@@ -321,8 +322,8 @@ static int label_cmp(const void *key, const void *elem)
 
 const char *weft__url_charset(const char *label)
 {
-	if (!label)
-		return NULL;
+	if (!label || strcasecmp(label, "utf-8") == 0)
+		return NULL; /* the common case, without the table */
 	const char *ws = " \t\n\f\r";
 	label += strspn(label, ws);
 	size_t n = strlen(label);

@@ -399,44 +399,52 @@ static int ascii_lower(struct weft__ubuf *out, const char *d, size_t n)
 	return WEFT_OK;
 }
 
-/* Domain to ASCII, then the standard's checks; out gets the ASCII domain. */
+/* UTS #46 ToASCII of the domain d[0..n), appended to out. */
 static int domain_to_ascii(struct weft__ubuf *out, const char *d, size_t n)
 {
-	if (is_ascii(d, n)) {
-		if (ascii_lower(out, d, n) != WEFT_OK)
-			return WEFT_E_NOMEM;
-	} else {
-		int rc = idna_to_ascii(out, d, n);
-		if (rc != WEFT_OK)
-			return rc;
-	}
-	if (out->len == 0)
-		return WEFT_E_PARSE;
-	for (size_t i = 0; i < out->len; i++)
-		if (is_forbidden_domain((unsigned char)out->s[i]))
-			return WEFT_E_PARSE;
-	return WEFT_OK;
+	return is_ascii(d, n) ? ascii_lower(out, d, n) : idna_to_ascii(out, d, n);
 }
 
-/* The special-scheme branch of the host parser: a domain or an IPv4 address. */
+/*
+ * The standard's checks on the ASCII domain written at out->s[start..]: not empty, no
+ * forbidden domain code point, and one that "ends in a number" must be an IPv4 address.
+ */
+static int finish_domain(struct weft__ubuf *out, size_t start)
+{
+	const char *d = out->s + start;
+	size_t n = out->len - start;
+	uint32_t a;
+	if (n == 0)
+		return WEFT_E_PARSE;
+	for (size_t i = 0; i < n; i++)
+		if (is_forbidden_domain((unsigned char)d[i]))
+			return WEFT_E_PARSE;
+	if (!ends_in_number(d, n))
+		return WEFT_OK;
+	if (!ipv4_parse(d, n, &a))
+		return WEFT_E_PARSE;
+	out->len = start;
+	return ipv4_serialise(out, a);
+}
+
+/*
+ * The special-scheme branch of the host parser: a domain or an IPv4 address. A host with no
+ * '%' and no non-ASCII byte (nearly all) goes straight into out.
+ */
 static int special_host(struct weft__ubuf *out, const char *in, size_t len)
 {
-	struct weft__ubuf dec, dom;
+	size_t start = out->len;
+	if (!memchr(in, '%', len) && is_ascii(in, len)) {
+		int rc = ascii_lower(out, in, len);
+		return rc ? rc : finish_domain(out, start);
+	}
+	struct weft__ubuf dec;
 	weft__ubuf_init(&dec);
-	weft__ubuf_init(&dom);
 	int rc = pct_decode(&dec, in, len);
 	if (rc == WEFT_OK)
-		rc = domain_to_ascii(&dom, dec.s, dec.len);
-	if (rc != WEFT_OK)
-		goto free_bufs;
-	if (ends_in_number(dom.s, dom.len)) {
-		uint32_t a;
-		rc = ipv4_parse(dom.s, dom.len, &a) ? ipv4_serialise(out, a) : WEFT_E_PARSE;
-	} else {
-		rc = weft__ubuf_add(out, dom.s, dom.len);
-	}
-free_bufs:
-	weft__ubuf_free(&dom);
+		rc = domain_to_ascii(out, dec.s, dec.len);
+	if (rc == WEFT_OK)
+		rc = finish_domain(out, start);
 	weft__ubuf_free(&dec);
 	return rc;
 }

@@ -287,16 +287,27 @@ static void after_scheme(struct parser *ps)
 	}
 }
 
+static bool scheme_char(int c)
+{
+	return is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
 static int st_scheme(struct parser *ps, int c)
 {
-	if (is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')
-		return weft__ubuf_addc(ps->o, lower(c));
+	size_t e = ps->p;
+	while (scheme_char(c))
+		c = at(ps, ++e);
+	if (weft__ubuf_reserve(ps->o, e - ps->p + 1) != 0)
+		return WEFT_E_NOMEM;
+	for (size_t i = ps->p; i < e; i++)
+		ps->o->s[ps->o->len++] = lower((unsigned char)ps->in[i]);
+	ps->p = e;
 	if (c == ':') {
 		ps->u->scheme_end = ps->o->len;
 		ps->u->scheme = (uint8_t)classify(ps->o->s, ps->o->len);
-		int rc = weft__ubuf_addc(ps->o, ':');
+		ps->o->s[ps->o->len++] = ':';
 		after_scheme(ps);
-		return rc;
+		return WEFT_OK;
 	}
 	ps->o->len = 0; /* not a scheme after all: start over without one */
 	ps->st = S_NO_SCHEME;
@@ -457,13 +468,13 @@ static int st_authority(struct parser *ps, int c)
 			return WEFT_E_NOMEM;
 		u->user_end = u->pass_end = ps->o->len;
 	}
-	if (c == '@') {
-		int rc = flush_userinfo(ps);
+	for (; !auth_end(ps, c); c = at(ps, ++ps->p)) {
+		if (c != '@')
+			continue;
+		if (flush_userinfo(ps) != WEFT_OK)
+			return WEFT_E_NOMEM;
 		ps->mark = ps->p + 1;
-		return rc;
 	}
-	if (!auth_end(ps, c))
-		return WEFT_OK;
 	if (ps->at_seen && ps->mark == ps->p)
 		return WEFT_E_PARSE; /* credentials but no host */
 	if (u->pass_end > u->scheme_end + 3 && weft__ubuf_addc(ps->o, '@') != 0)
@@ -484,7 +495,13 @@ static int write_host(struct parser *ps)
 
 static int st_host(struct parser *ps, int c)
 {
-	if (c == ':' && !ps->in_brackets) {
+	for (; !auth_end(ps, c) && (c != ':' || ps->in_brackets); c = at(ps, ++ps->p)) {
+		if (c == '[')
+			ps->in_brackets = true;
+		else if (c == ']')
+			ps->in_brackets = false;
+	}
+	if (c == ':') {
 		if (ps->mark == ps->p)
 			return WEFT_E_PARSE;
 		int rc = write_host(ps);
@@ -492,20 +509,13 @@ static int st_host(struct parser *ps, int c)
 		ps->mark = ps->p + 1;
 		return rc;
 	}
-	if (auth_end(ps, c)) {
-		if (special(ps) && ps->mark == ps->p)
-			return WEFT_E_PARSE;
-		int rc = write_host(ps);
-		begin_path(ps);
-		ps->st = S_PATH_START;
-		ps->p--;
-		return rc;
-	}
-	if (c == '[')
-		ps->in_brackets = true;
-	else if (c == ']')
-		ps->in_brackets = false;
-	return WEFT_OK;
+	if (special(ps) && ps->mark == ps->p)
+		return WEFT_E_PARSE;
+	int rc = write_host(ps);
+	begin_path(ps);
+	ps->st = S_PATH_START;
+	ps->p--;
+	return rc;
 }
 
 static int st_port(struct parser *ps, int c)

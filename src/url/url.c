@@ -202,34 +202,53 @@ size_t weft_url_key_len(const struct weft_url *u)
 
 /* ---- resolve ---- */
 
-int weft_url_resolve(const char *base, const char *input, size_t len, const char *encoding,
-		     char **out)
+/* Parse input against base (href bs, offsets b; NULL: none) and return its key in *out. */
+static int resolve_key(const char *bs, const struct weft__url_rec *b, const char *input,
+		       size_t len, const char *encoding, char **out)
 {
-	struct weft__ubuf bbuf, ubuf;
-	struct weft__url_rec br, ur;
-	*out = NULL;
-	if (!input)
-		return WEFT_E_INVAL;
-	weft__ubuf_init(&bbuf);
-	weft__ubuf_init(&ubuf);
-	int rc = WEFT_OK;
-	if (base)
-		rc = weft__url_parse_rec(&bbuf, &br, base, strlen(base), NULL, NULL, NULL);
-	if (rc == WEFT_OK)
-		rc = weft__url_parse_rec(&ubuf, &ur, input, len, base ? bbuf.s : NULL,
-					 base ? &br : NULL, weft__url_charset(encoding));
+	struct weft__ubuf buf;
+	struct weft__url_rec r;
+	weft__ubuf_init(&buf);
+	int rc = weft__url_parse_rec(&buf, &r, input, len, bs, b, weft__url_charset(encoding));
 	if (rc != WEFT_OK)
-		goto free_bufs;
-	size_t n = weft__url_key_end(&ur);
+		goto free_buf;
+	size_t n = weft__url_key_end(&r);
 	*out = malloc(n + 1);
 	if (!*out) {
 		rc = WEFT_E_NOMEM;
-		goto free_bufs;
+		goto free_buf;
 	}
-	memcpy(*out, ubuf.s, n);
+	memcpy(*out, buf.s, n);
 	(*out)[n] = '\0';
-free_bufs:
-	weft__ubuf_free(&ubuf);
+free_buf:
+	weft__ubuf_free(&buf);
+	return rc;
+}
+
+int weft_url_resolve(const char *base, const char *input, size_t len, const char *encoding,
+		     char **out)
+{
+	struct weft__ubuf bbuf;
+	struct weft__url_rec br;
+	*out = NULL;
+	if (!input)
+		return WEFT_E_INVAL;
+	if (!base)
+		return resolve_key(NULL, NULL, input, len, encoding, out);
+	weft__ubuf_init(&bbuf);
+	int rc = weft__url_parse_rec(&bbuf, &br, base, strlen(base), NULL, NULL, NULL);
+	if (rc == WEFT_OK)
+		rc = resolve_key(bbuf.s, &br, input, len, encoding, out);
 	weft__ubuf_free(&bbuf);
 	return rc;
+}
+
+int weft_url_resolve_parsed(const struct weft_url *base, const char *input, size_t len,
+			    const char *encoding, char **out)
+{
+	*out = NULL;
+	if (!input)
+		return WEFT_E_INVAL;
+	return resolve_key(base ? base->href : NULL, base ? &base->r : NULL, input, len, encoding,
+			   out);
 }

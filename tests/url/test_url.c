@@ -50,6 +50,30 @@ static void test_resolve_basics(void)
 		  "http://ab--c.xn--bcher-kva.example/");
 }
 
+static void test_resolve_parsed(void)
+{
+	struct weft_url *b = NULL;
+	const char *bs = "https://h.example/dir/page.html?x#y";
+	REQUIRE(weft_url_parse(&b, bs, strlen(bs), NULL, NULL) == WEFT_OK);
+	const char *links[] = {"a b", "/r", "?q=é", "#f", "//o.example", "http://[1:0::]/", "x:y"};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		char *p = NULL, *s = NULL;
+		size_t n = strlen(links[i]);
+		CHECK_INT(weft_url_resolve_parsed(b, links[i], n, "windows-1252", &p), WEFT_OK);
+		CHECK_INT(weft_url_resolve(bs, links[i], n, "windows-1252", &s), WEFT_OK);
+		CHECK_STR(p, s);
+		free(p);
+		free(s);
+	}
+	char *p = NULL;
+	CHECK_INT(weft_url_resolve_parsed(NULL, "rel", 3, NULL, &p), WEFT_E_PARSE);
+	CHECK(p == NULL);
+	CHECK_INT(weft_url_resolve_parsed(NULL, "HTTP://A/#f", 11, NULL, &p), WEFT_OK);
+	CHECK_STR(p, "http://a/");
+	free(p);
+	weft_url_free(&b);
+}
+
 static void test_parse_getters(void)
 {
 	const char *s = "HTTPS://us%65r:p%40ss@Example.COM:8443/a/./b/../c?x=1&y=2#Frag";
@@ -297,6 +321,7 @@ static void test_threads(void)
 int main(void)
 {
 	RUN(test_resolve_basics);
+	RUN(test_resolve_parsed);
 	RUN(test_parse_getters);
 	RUN(test_key_len_and_schemes);
 	RUN(test_encoding_windows1252);

@@ -59,7 +59,7 @@ static const char hexdig[] = "0123456789ABCDEF";
 int weft__pe_append(struct weft__ubuf *out, const char *in, size_t len, enum weft__pe_set set)
 {
 	/* Worst case every byte triples; reserve once so the loop never checks capacity. */
-	if (out->cap - out->len < len * 3 && weft__ubuf_reserve(out, len * 3) != 0)
+	if (len > SIZE_MAX / 4 || weft__ubuf_reserve(out, len * 3) != 0)
 		return WEFT_E_NOMEM;
 	char *o = out->s + out->len;
 	for (size_t i = 0; i < len; i++) {

@@ -823,7 +823,8 @@ static int finish(struct parser *ps)
 	struct weft__ubuf *o = ps->o;
 	u->len = o->len;
 	size_t pe = weft__url_path_end(u);
-	if (u->has_host || u->opaque_path || pe - u->path_start < 2 || o->s[u->path_start + 1] != '/')
+	if (u->has_host || u->opaque_path || pe - u->path_start < 2 ||
+	    o->s[u->path_start + 1] != '/')
 		return WEFT_OK;
 	if (weft__ubuf_reserve(o, 2) != 0)
 		return WEFT_E_NOMEM;

@@ -44,7 +44,8 @@ static void test_resolve_basics(void)
 	CHECK_STR(RES("http://a/", "data:text/plain,hi there#x", NULL), "data:text/plain,hi there");
 	CHECK_STR(RES("http://a/", "http://[::1]:8080/", NULL), "http://[::1]:8080/");
 	CHECK_STR(RES("http://a/", "http://0x7f.1/", NULL), "http://127.0.0.1/");
-	CHECK_STR(RES("http://a/", "http://bücher.example/", NULL), "http://xn--bcher-kva.example/");
+	CHECK_STR(RES("http://a/", "http://bücher.example/", NULL),
+		  "http://xn--bcher-kva.example/");
 	CHECK_STR(RES("http://a/", "http://☃.net/", NULL), "http://xn--n3h.net/");
 	CHECK_STR(RES("http://a/", "http://ab--c.bücher.example/", NULL),
 		  "http://ab--c.xn--bcher-kva.example/");
@@ -90,7 +91,8 @@ static void test_parse_getters(void)
 	CHECK_STR(weft_url_search(u), "?x=1&y=2");
 	CHECK_STR(weft_url_hash(u), "#Frag");
 	CHECK(weft_url_is_http(u));
-	CHECK_INT(weft_url_key_len(u), strlen("https://us%65r:p%40ss@example.com:8443/a/c?x=1&y=2"));
+	CHECK_INT(weft_url_key_len(u),
+		  strlen("https://us%65r:p%40ss@example.com:8443/a/c?x=1&y=2"));
 	struct weft_url *v = NULL;
 	REQUIRE(weft_url_parse(&v, "../z?", 5, u, NULL) == WEFT_OK);
 	CHECK_STR(weft_url_href(v), "https://us%65r:p%40ss@example.com:8443/z?");

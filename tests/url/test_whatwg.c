@@ -113,7 +113,8 @@ static bool run_case(const json_t *c, char *why, size_t len)
 	if (fail) {
 		ok = rc == WEFT_E_PARSE;
 		if (!ok)
-			snprintf(why, len, "parsed as \"%s\", want failure", u ? weft_url_href(u) : "");
+			snprintf(why, len, "parsed as \"%s\", want failure",
+				 u ? weft_url_href(u) : "");
 	} else if (rc != WEFT_OK) {
 		snprintf(why, len, "failed (%d), want \"%s\"", rc, jstr(c, "href"));
 	} else {

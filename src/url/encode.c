@@ -220,8 +220,9 @@ struct qenc {
 
 /*
  * Where glibc's tables differ from the Encoding Standard's for code points pages do use: the
- * standard's windows-1252 maps the five C1 controls glibc leaves undefined to themselves, and
- * its Shift_JIS encodes U+00A5 and U+203E as 0x5C and 0x7E. Returns the byte or -1.
+ * standard's windows-1252 maps the five C1 controls glibc leaves undefined to themselves, its
+ * Shift_JIS encodes U+00A5 and U+203E as 0x5C and 0x7E, and its GBK encodes U+20AC as 0x80.
+ * Returns the byte or -1.
  */
 static int whatwg_fixup(const char *charset, uint32_t cp)
 {
@@ -229,6 +230,8 @@ static int whatwg_fixup(const char *charset, uint32_t cp)
 		return (int)cp;
 	if (strcmp(charset, "CP932") == 0 && (cp == 0xa5 || cp == 0x203e))
 		return cp == 0xa5 ? 0x5c : 0x7e;
+	if (strcmp(charset, "GBK") == 0 && cp == 0x20ac)
+		return 0x80;
 	return -1;
 }
 

@@ -161,6 +161,8 @@ static void test_encoding_cjk_and_others(void)
 	CHECK_STR(RES(b, "?あ", "euc-jp"), "http://a.example/?%A4%A2");
 	CHECK_STR(RES(b, "?中", "gbk"), "http://a.example/?%D6%D0");
 	CHECK_STR(RES(b, "?中", "gb2312"), "http://a.example/?%D6%D0");
+	CHECK_STR(RES(b, "?€", "gbk"), "http://a.example/?%80");
+	CHECK_STR(RES(b, "?¥", "shift_jis"), "http://a.example/?\\");  /* 0x5C, not in the set */
 	CHECK_STR(RES(b, "?中", "big5"), "http://a.example/?%A4%A4");
 	CHECK_STR(RES(b, "?한", "euc-kr"), "http://a.example/?%C7%D1");
 	CHECK_STR(RES(b, "?ж", "koi8-r"), "http://a.example/?%D6");

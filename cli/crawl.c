@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <weft/fake.h>
+#include <weft/http.h>
 
 #include "cli.h"
 
@@ -20,8 +21,8 @@ static const char crawl_help[] =
 	"options:\n"
 	"  -e, --engine NAME    serial | mutex | channel | pool (default pool)\n"
 	"  -c, --concurrency N  threads (mutex, channel: at most N alive; pool: N workers)\n"
-	"  -w, --web FILE       crawl a fake web: a JSON-lines file, or 'builtin' for the\n"
-	"                       lecture's golang.org table\n"
+	"  -w, --web FILE       crawl a fake web instead of HTTP: a JSON-lines file, or\n"
+	"                       'builtin' for the lecture's golang.org table\n"
 	"  -f, --format FMT     text (the lecture's found:/missing: lines) | jsonl\n"
 	"  -o, --output FILE    write the report to FILE instead of standard output\n"
 	"  -d, --depth N        follow links at most N hops from a start URL\n"
@@ -30,10 +31,22 @@ static const char crawl_help[] =
 	"      --include RE     only follow URLs matching this extended regex (repeatable)\n"
 	"      --exclude RE     never follow URLs matching this extended regex (repeatable)\n"
 	"  -q, --quiet          no summary on standard error\n"
+	"\nHTTP options:\n"
+	"  -A, --user-agent UA  User-Agent header (default weft/VERSION)\n"
+	"  -H, --header 'N: v'  an extra request header (repeatable)\n"
+	"      --max-body BYTES keep at most this much of a body (default 10485760)\n"
+	"      --connect-timeout MS   (default 10000)\n"
+	"      --timeout MS     whole-transfer timeout (default 30000)\n"
+	"      --retries N      retries of transient failures: connect errors, 429, 5xx (default 2)\n"
+	"      --cookies        keep cookies between requests (default off)\n"
+	"      --insecure       do not verify TLS certificates\n"
+	"      --no-http2       speak HTTP/1.1 only\n"
 	"  -h, --help           this text\n";
 
 struct crawl_opts {
 	struct weft_config cfg;
+	struct weft_http_options http;
+	const char *headers[64];
 	const char *web;
 	const char *format;
 	const char *output;
@@ -108,6 +121,28 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 	case 'I': return add_pattern(o->include, &o->cfg.n_include, "--include", arg);
 	case 'X': return add_pattern(o->exclude, &o->cfg.n_exclude, "--exclude", arg);
 	case 'q': o->quiet = true; return 0;
+	case 'A': o->http.user_agent = arg; return 0;
+	case 'H': return add_pattern(o->headers, &o->http.n_headers, "--header", arg);
+	case 'B':
+		if (!parse_int(arg, 1, LONG_MAX, &v))
+			return bad("--max-body", arg, "expected a positive number of bytes");
+		o->http.max_body = (uint64_t)v;
+		return 0;
+	case 'T':
+	case 't':
+		if (!parse_int(arg, 1, 86400000, &v))
+			return bad(ch == 'T' ? "--connect-timeout" : "--timeout", arg,
+				   "expected milliseconds from 1 to 86400000");
+		*(ch == 'T' ? &o->http.connect_timeout_ms : &o->http.timeout_ms) = v;
+		return 0;
+	case 'R':
+		if (!parse_int(arg, 0, 100, &v))
+			return bad("--retries", arg, "expected an integer from 0 to 100");
+		o->http.retries = (int)v;
+		return 0;
+	case 'K': o->http.cookies = true; return 0;
+	case 'k': o->http.insecure = true; return 0;
+	case '2': o->http.http2 = false; return 0;
 	case 'h': fputs(crawl_help, stdout); return -1;
 	default: fputs(crawl_help, stderr); return EXIT_USAGE;
 	}
@@ -127,16 +162,27 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 		{ "include", required_argument, NULL, 'I' },
 		{ "exclude", required_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "user-agent", required_argument, NULL, 'A' },
+		{ "header", required_argument, NULL, 'H' },
+		{ "max-body", required_argument, NULL, 'B' },
+		{ "connect-timeout", required_argument, NULL, 'T' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, 'R' },
+		{ "cookies", no_argument, NULL, 'K' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "no-http2", no_argument, NULL, '2' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 	weft_config_init(&o->cfg);
+	weft_http_options_init(&o->http);
+	o->http.headers = o->headers;
 	o->format = "text";
 	o->cfg.include = o->include;
 	o->cfg.exclude = o->exclude;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qh", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qhA:H:", longs, NULL)) != -1) {
 		int rc = apply_opt(o, ch, optarg);
 		if (rc)
 			return rc;
@@ -153,16 +199,13 @@ static int make_fetcher(const struct crawl_opts *o, struct weft_fakeweb **web,
 {
 	char err[512] = "";
 	int rc;
-	if (!o->web) {
-		fputs("weft crawl: the HTTP fetcher is not built yet; use --web FILE|builtin\n",
-		      stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(o->web, "builtin") == 0)
+	if (!o->web)
+		rc = weft_fetcher_http(f, &o->http, err, sizeof(err));
+	else if (strcmp(o->web, "builtin") == 0)
 		rc = weft_fakeweb_lecture(web);
 	else
 		rc = weft_fakeweb_load(web, o->web, err, sizeof(err));
-	if (!rc)
+	if (!rc && o->web)
 		rc = weft_fetcher_fake(f, *web);
 	if (rc) {
 		fprintf(stderr, "weft crawl: %s\n", err[0] ? err : weft_strerror(rc));
@@ -216,7 +259,7 @@ static int run(struct crawl_opts *o, int nseeds, char **seeds, FILE *out)
 	}
 	for (int i = 0; !code && i < nseeds; i++)
 		if (weft_crawl_add_seed(c, seeds[i]) != WEFT_OK)
-			code = bad("start URL", seeds[i], "not a valid URL");
+			code = bad("start URL", seeds[i], "not a valid http(s) URL");
 	if (!code && weft_crawl_add_reporter(c, r) == WEFT_OK) {
 		r = NULL;
 		int rc = cli_run_crawl(c);

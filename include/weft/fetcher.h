@@ -37,6 +37,8 @@ struct weft_response {
 WEFT_API void weft_response_init(struct weft_response *r);
 /* Free everything the response owns and make it empty again. */
 WEFT_API void weft_response_reset(struct weft_response *r);
+/* Drop the links (e.g. of a failed attempt), keeping everything else. */
+WEFT_API void weft_response_reset_links(struct weft_response *r);
 /* Append a link (copied, len bytes, need not be NUL-terminated). */
 WEFT_API int weft_response_add_link(struct weft_response *r, const char *url, size_t len);
 /* Mark the response failed with kind e and a printf-style message. */

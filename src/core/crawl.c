@@ -70,6 +70,10 @@ int weft_crawl_add_seed(struct weft_crawl *c, const char *url)
 	int rc = canonical_seed(url, &key);
 	if (rc)
 		return rc == WEFT_E_NOMEM ? rc : WEFT_E_INVAL;
+	if (strncmp(key, "http://", 7) != 0 && strncmp(key, "https://", 8) != 0) {
+		free(key); /* only http(s) is ever fetched */
+		return WEFT_E_INVAL;
+	}
 	struct weft__str *s = weft__str_new(key, strlen(key));
 	free(key);
 	if (!s)

@@ -23,6 +23,13 @@ void weft_response_reset(struct weft_response *r)
 	weft_response_init(r);
 }
 
+void weft_response_reset_links(struct weft_response *r)
+{
+	for (size_t i = 0; i < r->n_links; i++)
+		free(r->links[i]);
+	r->n_links = 0;
+}
+
 int weft_response_add_link(struct weft_response *r, const char *url, size_t len)
 {
 	if (r->n_links == r->cap_links) {

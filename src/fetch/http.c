@@ -1,0 +1,232 @@
+/*
+ * http.c -- the HTTP fetcher's object and its blocking face.
+ *
+ * Threads: fetch() may run in many threads at once. Each call takes an idle easy handle from
+ * the pool (or makes one) and gives it back after, so handles -- and their TLS and connection
+ * state -- are reused; no handle is ever used by two threads at once. DNS, TLS sessions and the
+ * connection cache are shared between handles through libcurl's share interface, with one
+ * mutex per kind of shared data (share_mu), as libcurl's thread-safety rules require.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fetch/http_int.h"
+#include "util/util.h"
+
+void weft_http_options_init(struct weft_http_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_body = 10u << 20;
+	o->connect_timeout_ms = 10000;
+	o->timeout_ms = 30000;
+	o->low_speed_bytes = 100;
+	o->low_speed_secs = 15;
+	o->retries = 2;
+	o->retry_base_ms = 200;
+	o->retry_max_ms = 10000;
+	o->http2 = true;
+}
+
+static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *ud)
+{
+	struct weft__http *h = ud;
+	(void)easy;
+	(void)access;
+	pthread_mutex_lock(&h->share_mu[data]);
+}
+
+static void share_unlock(CURL *easy, curl_lock_data data, void *ud)
+{
+	struct weft__http *h = ud;
+	(void)easy;
+	pthread_mutex_unlock(&h->share_mu[data]);
+}
+
+static int share_new(struct weft__http *h)
+{
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&h->share_mu[i], NULL);
+	h->share = curl_share_init();
+	if (!h->share)
+		return WEFT_E_NOMEM;
+	curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	if (h->opt.cookies)
+		curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+	return WEFT_OK;
+}
+
+/* Options that are the same for every transfer, set once per handle. */
+CURL *weft__http_easy_new(struct weft__http *h)
+{
+	const struct weft_http_options *o = &h->opt;
+	CURL *e = curl_easy_init();
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_SHARE, h->share);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl supports */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+			 o->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->low_speed_secs);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (o->cookies)
+		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	if (o->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	return e;
+}
+
+static CURL *handle_get(struct weft__http *h)
+{
+	CURL *e = NULL;
+	pthread_mutex_lock(&h->pool_mu);
+	if (h->n_idle)
+		e = h->idle[--h->n_idle];
+	pthread_mutex_unlock(&h->pool_mu);
+	return e ? e : weft__http_easy_new(h);
+}
+
+static void handle_put(struct weft__http *h, CURL *e)
+{
+	pthread_mutex_lock(&h->pool_mu);
+	if (h->n_idle == h->cap_idle) {
+		size_t cap = h->cap_idle ? h->cap_idle * 2 : 16;
+		CURL **v = realloc(h->idle, cap * sizeof(*v));
+		if (v) {
+			h->idle = v;
+			h->cap_idle = cap;
+		}
+	}
+	if (h->n_idle < h->cap_idle) {
+		h->idle[h->n_idle++] = e;
+		e = NULL;
+	}
+	pthread_mutex_unlock(&h->pool_mu);
+	if (e)
+		curl_easy_cleanup(e);
+}
+
+/* One attempt; returns the retry delay the outcome calls for (-1: done). */
+static long attempt(struct weft__http *h, CURL *e, const char *url, struct weft_response *out,
+		    int n)
+{
+	struct weft__xfer x;
+	if (weft__xfer_begin(&x, h, e, url, out) != WEFT_OK) {
+		weft_response_set_error(out, WEFT_FE_OTHER, "out of memory");
+		return -1;
+	}
+	weft__xfer_finish(&x, curl_easy_perform(e));
+	long delay = weft__xfer_retry_delay(&x, n);
+	weft__xfer_clear(&x);
+	return delay;
+}
+
+static int http_fetch(struct weft_fetcher *f, const char *url, struct weft_response *out)
+{
+	struct weft__http *h = (struct weft__http *)f;
+	CURL *e = handle_get(h);
+	if (!e)
+		return WEFT_E_NOMEM;
+	double t0 = weft__now();
+	long delay;
+	for (int n = 1; (delay = attempt(h, e, url, out, n)) >= 0; n++) {
+		weft__sleep_us((unsigned)delay * 1000u);
+		weft_response_reset(out);
+	}
+	out->ms = (weft__now() - t0) * 1000.0;
+	handle_put(h, e);
+	return WEFT_OK;
+}
+
+static void http_destroy(struct weft_fetcher *f)
+{
+	struct weft__http *h = (struct weft__http *)f;
+	for (size_t i = 0; i < h->n_idle; i++)
+		curl_easy_cleanup(h->idle[i]);
+	free(h->idle);
+	if (h->share)
+		curl_share_cleanup(h->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&h->share_mu[i]);
+	pthread_mutex_destroy(&h->pool_mu);
+	curl_slist_free_all(h->headers);
+	free(h->user_agent);
+	free(h);
+}
+
+static const struct weft_fetcher_ops http_ops = {
+	.name = "http",
+	.caps = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE,
+	.fetch = http_fetch,
+	.destroy = http_destroy,
+};
+
+static int check_options(const struct weft_http_options *o, char *err, size_t errlen)
+{
+	if (o->max_body == 0)
+		return weft__err(WEFT_E_INVAL, err, errlen, "max body must be at least 1 byte");
+	if (o->connect_timeout_ms < 0 || o->timeout_ms < 0 || o->retries < 0 ||
+	    o->retry_base_ms < 0 || o->retry_max_ms < 0)
+		return weft__err(WEFT_E_INVAL, err, errlen, "timeouts and retries must be >= 0");
+	for (size_t i = 0; i < o->n_headers; i++)
+		if (!strchr(o->headers[i], ':') || strpbrk(o->headers[i], "\r\n"))
+			return weft__err(WEFT_E_INVAL, err, errlen,
+					 "header '%s': expected 'Name: value'", o->headers[i]);
+	return WEFT_OK;
+}
+
+static int copy_strings(struct weft__http *h, const struct weft_http_options *o)
+{
+	char ua[64];
+	snprintf(ua, sizeof(ua), "weft/%s", weft_version());
+	if (!(h->user_agent = strdup(o->user_agent ? o->user_agent : ua)))
+		return WEFT_E_NOMEM;
+	for (size_t i = 0; i < o->n_headers; i++) {
+		struct curl_slist *l = curl_slist_append(h->headers, o->headers[i]);
+		if (!l)
+			return WEFT_E_NOMEM;
+		h->headers = l;
+	}
+	h->opt.user_agent = NULL;
+	h->opt.headers = NULL;
+	return WEFT_OK;
+}
+
+int weft_fetcher_http(struct weft_fetcher **out, const struct weft_http_options *o, char *err,
+		      size_t errlen)
+{
+	*out = NULL;
+	int rc = check_options(o, err, errlen);
+	if (rc)
+		return rc;
+	struct weft__http *h = calloc(1, sizeof(*h));
+	if (!h)
+		return WEFT_E_NOMEM;
+	h->base.ops = &http_ops;
+	h->opt = *o;
+	pthread_mutex_init(&h->pool_mu, NULL);
+	rc = copy_strings(h, o);
+	if (rc == WEFT_OK)
+		rc = share_new(h);
+	if (rc) {
+		http_destroy(&h->base);
+		return weft__err(rc, err, errlen, "cannot set up libcurl: %s", weft_strerror(rc));
+	}
+	*out = &h->base;
+	return WEFT_OK;
+}

@@ -1,0 +1,54 @@
+/*
+ * http_int.h -- what the HTTP fetcher's faces share: the fetcher object and one transfer's
+ * state (callbacks, body limit, link extraction, error mapping, retry decisions).
+ */
+#ifndef WEFT_HTTP_INT_H
+#define WEFT_HTTP_INT_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+
+#include <weft/extract.h>
+#include <weft/http.h>
+
+struct weft__http {
+	struct weft_fetcher base;
+	struct weft_http_options opt;    /* copy; strings below */
+	char *user_agent;
+	struct curl_slist *headers;
+	CURLSH *share;
+	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST]; /* one per kind of shared data */
+	pthread_mutex_t pool_mu;         /* guards the idle handles below */
+	CURL **idle;
+	size_t n_idle;
+	size_t cap_idle;
+};
+
+/* One attempt at one URL. Belongs to the thread driving the transfer. */
+struct weft__xfer {
+	struct weft__http *h;
+	CURL *easy;                      /* the handle carrying this transfer */
+	const char *url;                 /* borrowed from the caller */
+	struct weft_response *out;
+	struct weft_html *html;          /* link extractor, when the body is parsed */
+	bool decided;                    /* status and type known, parse decision made */
+	bool truncated;
+	int link_rc;                     /* first error of the link callback */
+	char *location;                  /* raw Location header of the last response */
+	long retry_after_ms;             /* from Retry-After, or -1 */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* A configured easy handle (constant options set); NULL when out of memory. */
+CURL *weft__http_easy_new(struct weft__http *h);
+/* Point easy at this transfer: URL, callbacks, error buffer. */
+int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy, const char *url,
+		     struct weft_response *out);
+/* Fill x->out from the finished transfer. */
+void weft__xfer_finish(struct weft__xfer *x, CURLcode rc);
+/* After finish: milliseconds to wait before retry number `attempt` (1-based), or -1. */
+long weft__xfer_retry_delay(const struct weft__xfer *x, int attempt);
+/* Release the transfer's own state (not the response). */
+void weft__xfer_clear(struct weft__xfer *x);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * http_xfer.c -- one HTTP transfer: the libcurl callbacks that stream the body into the link
+ * extractor, the body-size limit, the Location and Retry-After headers, the mapping of libcurl
+ * errors to weft's error kinds, and the decision to retry.
+ *
+ * Used by the blocking face (http.c) and the event engine's multi face alike; a transfer
+ * belongs to the one thread driving it.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <weft/url.h>
+
+#include "fetch/http_int.h"
+
+/* Media type without parameters, lower case; charset parameter into *charset (malloc'd). */
+static char *media_type(const char *ct, char **charset)
+{
+	*charset = NULL;
+	if (!ct)
+		return NULL;
+	size_t n = strcspn(ct, ";");
+	while (n && isspace((unsigned char)ct[n - 1]))
+		n--;
+	char *mt = strndup(ct, n);
+	for (char *p = mt; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	const char *cs = strcasestr(ct + n, "charset=");
+	if (cs) {
+		cs += 8;
+		cs += *cs == '"';
+		*charset = strndup(cs, strcspn(cs, "\";, \t"));
+	}
+	return mt;
+}
+
+static bool is_html(const char *mt)
+{
+	return mt && (strcmp(mt, "text/html") == 0 || strcmp(mt, "application/xhtml+xml") == 0);
+}
+
+static int on_link(void *cookie, const char *url, size_t len, enum weft_link_tag tag)
+{
+	struct weft__xfer *x = cookie;
+	(void)tag;
+	return weft_response_add_link(x->out, url, len);
+}
+
+/* First body bytes (or the end): status and type are known; decide whether to parse. */
+static void decide(struct weft__xfer *x)
+{
+	long status = 0;
+	char *ct = NULL, *charset = NULL;
+	x->decided = true;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+	x->out->status = (int)status;
+	free(x->out->content_type);
+	x->out->content_type = media_type(ct, &charset);
+	if (status >= 200 && status < 300 && is_html(x->out->content_type))
+		x->link_rc = weft_html_new(&x->html, x->url, charset, on_link, x);
+	free(charset);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct weft__xfer *x = ud;
+	size_t len = size * n, keep = len;
+	if (!x->decided)
+		decide(x);
+	uint64_t room = x->h->opt.max_body - x->out->bytes;
+	if (keep > room) {
+		keep = (size_t)room;
+		x->truncated = true;
+	}
+	x->out->bytes += keep;
+	if (x->html && x->link_rc == 0 && keep)
+		x->link_rc = weft_html_feed(x->html, p, keep);
+	return x->truncated ? 0 : len; /* 0 ends the transfer: the rest is dropped */
+}
+
+/* Retry-After: delta-seconds (HTTP-dates are rare for 429/503 and fall back to backoff). */
+static long parse_retry_after(const char *v, size_t n)
+{
+	long s = 0;
+	size_t i = 0;
+	while (i < n && isspace((unsigned char)v[i]))
+		i++;
+	if (i == n || !isdigit((unsigned char)v[i]))
+		return -1;
+	for (; i < n && isdigit((unsigned char)v[i]) && s < 86400; i++)
+		s = s * 10 + (v[i] - '0');
+	return s * 1000;
+}
+
+/* The value of header line `line` if its name is `name`, trimmed; else NULL. */
+static const char *header_value(const char *line, size_t n, const char *name, size_t *vlen)
+{
+	size_t nl = strlen(name);
+	if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return NULL;
+	const char *v = line + nl + 1;
+	const char *end = line + n;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*vlen = (size_t)(end - v);
+	return v;
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *ud)
+{
+	struct weft__xfer *x = ud;
+	size_t len = size * n, vlen;
+	const char *v;
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new response (after 1xx) */
+		free(x->location);
+		x->location = NULL;
+		x->retry_after_ms = -1;
+	} else if ((v = header_value(line, len, "location", &vlen))) {
+		free(x->location);
+		x->location = strndup(v, vlen);
+	} else if ((v = header_value(line, len, "retry-after", &vlen))) {
+		x->retry_after_ms = parse_retry_after(v, vlen);
+	}
+	return len;
+}
+
+int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy, const char *url,
+		     struct weft_response *out)
+{
+	memset(x, 0, sizeof(*x));
+	x->h = h;
+	x->easy = easy;
+	x->url = url;
+	x->out = out;
+	x->retry_after_ms = -1;
+	if (curl_easy_setopt(easy, CURLOPT_URL, url) != CURLE_OK)
+		return WEFT_E_NOMEM;
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+	return WEFT_OK;
+}
+
+/* The error kind of a libcurl failure. */
+static enum weft_fetch_err kind_of(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY: return WEFT_FE_DNS;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR: return WEFT_FE_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT: return WEFT_FE_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE: return WEFT_FE_TLS;
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM: return WEFT_FE_PROTOCOL;
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL: return WEFT_FE_BAD_URL;
+	default: return WEFT_FE_OTHER;
+	}
+}
+
+/* A 3xx with a Location: resolve the target the way a browser does. */
+static void take_redirect(struct weft__xfer *x)
+{
+	int st = x->out->status;
+	if (st < 300 || st >= 400 || st == 304 || !x->location)
+		return;
+	char *target = NULL;
+	if (weft_url_resolve(x->url, x->location, strlen(x->location), NULL, &target) != WEFT_OK) {
+		weft_response_set_error(x->out, WEFT_FE_PROTOCOL, "bad Location header: %.200s",
+					x->location);
+		return;
+	}
+	free(x->out->redirect);
+	x->out->redirect = target;
+}
+
+void weft__xfer_finish(struct weft__xfer *x, CURLcode rc)
+{
+	if (!x->decided && rc == CURLE_OK)
+		decide(x); /* no body at all */
+	x->out->truncated = x->truncated;
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x->truncated)) {
+		x->out->status = 0;
+		weft_response_set_error(x->out, kind_of(rc), "%s",
+					x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		weft_response_reset_links(x->out);
+		return;
+	}
+	if (x->html && x->link_rc == 0)
+		x->link_rc = weft_html_finish(x->html);
+	if (x->link_rc < 0)
+		weft_response_set_error(x->out, WEFT_FE_OTHER, "link extraction: %s",
+					weft_strerror(x->link_rc));
+	else if (x->out->status >= 400)
+		weft_response_set_error(x->out, WEFT_FE_HTTP, "HTTP %d", x->out->status);
+	take_redirect(x);
+}
+
+static bool transient(const struct weft__xfer *x)
+{
+	switch (x->out->error) {
+	case WEFT_FE_CONNECT: /* refused, reset: the server may be restarting */
+		return true;
+	case WEFT_FE_HTTP:
+		return x->out->status == 429 || x->out->status == 500 || x->out->status == 502 ||
+		       x->out->status == 503 || x->out->status == 504;
+	default:
+		return false;
+	}
+}
+
+long weft__xfer_retry_delay(const struct weft__xfer *x, int attempt)
+{
+	const struct weft_http_options *o = &x->h->opt;
+	if (attempt > o->retries || !transient(x))
+		return -1;
+	long ms = o->retry_base_ms << (attempt - 1 < 16 ? attempt - 1 : 16);
+	if (x->retry_after_ms >= 0)
+		ms = x->retry_after_ms;
+	return ms > o->retry_max_ms ? o->retry_max_ms : ms;
+}
+
+void weft__xfer_clear(struct weft__xfer *x)
+{
+	weft_html_free(&x->html);
+	free(x->location);
+	x->location = NULL;
+}

@@ -21,6 +21,7 @@
 #include "core/visited.h"
 
 struct weft__engine_ops;
+struct weft__depths;
 
 /* Counters of a run. Atomics: any thread may bump them. */
 struct weft__stats {
@@ -41,6 +42,7 @@ struct weft__job {
 	int depth;              /* link hops from a seed */
 	int hops;               /* redirect hops that led here */
 	struct weft__str *chain;/* "\nA\nB\n": the URLs that redirected to here; NULL if none */
+	bool replay;            /* depth limits: re-offer this fetched page's links (core/depth.h) */
 };
 
 /* A growable array of jobs; the array owns the references in its jobs. */
@@ -70,6 +72,8 @@ struct weft_crawl {
 	size_t n_reporters;
 	int output_err;                   /* guarded by report_mu */
 
+	struct weft__depths *depths;      /* exact --depth bookkeeping; NULL without --depth */
+
 	struct weft__stats stats;
 	atomic_bool canceled;
 	atomic_int run_err;               /* first run-level failure (e.g. out of memory), or 0 */
@@ -91,10 +95,11 @@ static inline bool weft__canceled(struct weft_crawl *c)
 }
 
 /*
- * Admission: claim job's URL in set (respecting max_pages). Returns true when the URL is new and
- * the caller must now fetch it. The caller provides whatever lock set needs.
+ * Admission: claim job's URL in set (respecting max_pages). Returns true when the caller must
+ * now visit the job: a new URL, or (with --depth) a replay of a page found again closer to a
+ * seed, which weft__admit marks in job->replay. The caller provides whatever lock set needs.
  */
-bool weft__admit(struct weft_crawl *c, struct weft__visited *set, const struct weft__job *job);
+bool weft__admit(struct weft_crawl *c, struct weft__visited *set, struct weft__job *job);
 
 /* Record a run-level failure (the first one wins) and stop the crawl. */
 void weft__fail(struct weft_crawl *c, int err);
@@ -106,8 +111,8 @@ struct weft__str *weft__chain_extend(const struct weft__job *job);
 int weft__scope_init(struct weft_crawl *c, char *err, size_t errlen);
 /* Take the seeds' hosts (or domains) as the scope; called when the run starts. */
 int weft__scope_add_seeds(struct weft_crawl *c);
-/* May a link to url (canonical) at depth be followed? */
-bool weft__scope_allows(const struct weft_crawl *c, const char *url, int depth);
+/* May a link to url (canonical) be followed (scheme, host or domain, include/exclude)? */
+bool weft__scope_allows(const struct weft_crawl *c, const char *url);
 void weft__scope_free(struct weft_crawl *c);
 
 /* ---- src/core/jobs.c ---- */

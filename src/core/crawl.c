@@ -7,6 +7,7 @@
 
 #include <weft/url.h>
 
+#include "core/depth.h"
 #include "engine/engine.h"
 #include "sync/sync.h"
 
@@ -97,6 +98,8 @@ int weft_crawl_run(struct weft_crawl *c)
 {
 	double t0 = weft__now();
 	int rc = weft__scope_add_seeds(c);
+	if (rc == WEFT_OK && c->cfg.max_depth >= 0 && !c->depths)
+		rc = weft__depths_new(&c->depths);
 	if (rc == WEFT_OK)
 		rc = weft__report_begin(c);
 	if (rc == WEFT_OK)
@@ -143,6 +146,7 @@ void weft_crawl_free(struct weft_crawl **cp)
 	free(c->reporters);
 	weft__jobs_free(&c->seeds);
 	weft__scope_free(c);
+	weft__depths_free(&c->depths);
 	pthread_mutex_destroy(&c->report_mu);
 	free(c);
 	*cp = NULL;

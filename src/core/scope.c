@@ -1,6 +1,6 @@
 /*
- * scope.c -- which links a crawl follows: http(s) only, within --depth, on the seeds' hosts or
- * registrable domains (libpsl), matching --include and not --exclude.
+ * scope.c -- which links a crawl follows: http(s) only, on the seeds' hosts or registrable
+ * domains (libpsl), matching --include and not --exclude. (--depth is core/depth.h's job.)
  *
  * Works on canonical URLs (weft/url.h output), whose authority is already lower-cased and
  * normalised, so the host can be cut out of the string without parsing it again.
@@ -139,11 +139,9 @@ static bool matches_any(const regex_t *re, size_t n, const char *url)
 	return false;
 }
 
-bool weft__scope_allows(const struct weft_crawl *c, const char *url, int depth)
+bool weft__scope_allows(const struct weft_crawl *c, const char *url)
 {
 	if (!is_http(url))
-		return false;
-	if (c->cfg.max_depth >= 0 && depth > c->cfg.max_depth)
 		return false;
 	if (!host_in_scope(c, url))
 		return false;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/depth.h"
 #include "internal.h"
 
 #define MAX_REDIRECT_HOPS 10
@@ -70,10 +71,11 @@ static void check_redirect(const struct weft__job *job, struct weft_response *re
 					"more than %d redirects", MAX_REDIRECT_HOPS);
 }
 
+/* A candidate child: depth is relative to the page (1 for a link, 0 for a redirect target). */
 static int add_kid(struct weft_crawl *c, const struct weft__job *job, const char *url,
 		   int depth, int hops, struct weft__jobs *kids)
 {
-	if (!weft__scope_allows(c, url, depth))
+	if (!weft__scope_allows(c, url))
 		return WEFT_OK;
 	struct weft__job kid = { .depth = depth, .hops = hops };
 	kid.url = weft__str_new(url, strlen(url));
@@ -90,16 +92,56 @@ static int add_kid(struct weft_crawl *c, const struct weft__job *job, const char
 	return rc;
 }
 
-static int collect_kids(struct weft_crawl *c, const struct weft__job *job,
-			const struct weft_response *resp, struct weft__jobs *kids)
+/* The in-scope links of a usable page, or a redirect's target, with relative depths. */
+static int candidates(struct weft_crawl *c, const struct weft__job *job,
+		      const struct weft_response *resp, struct weft__jobs *cands)
 {
 	int rc = WEFT_OK;
 	if (is_redirect(resp))
-		return add_kid(c, job, resp->redirect, job->depth, job->hops + 1, kids);
+		return add_kid(c, job, resp->redirect, 0, job->hops + 1, cands);
 	if (resp->error != WEFT_FE_NONE || resp->status < 200 || resp->status >= 300)
 		return WEFT_OK;
 	for (size_t i = 0; i < resp->n_links && rc == WEFT_OK; i++)
-		rc = add_kid(c, job, resp->links[i], job->depth + 1, 0, kids);
+		rc = add_kid(c, job, resp->links[i], 1, 0, cands);
+	return rc;
+}
+
+/* Move candidates into kids at depth base + relative depth, dropping those over --depth. */
+static void place_kids(struct weft_crawl *c, int base, struct weft__jobs *cands,
+		       struct weft__jobs *kids)
+{
+	for (size_t i = 0; i < cands->n; i++) {
+		struct weft__job *k = &cands->v[i];
+		k->depth += base;
+		if ((c->cfg.max_depth >= 0 && k->depth > c->cfg.max_depth) ||
+		    weft__jobs_push_job(kids, k) != WEFT_OK)
+			weft__job_clear(k);
+	}
+	cands->n = 0;
+}
+
+/* Children of a fetched page; with --depth, remember its links and use its best depth. */
+static int collect_kids(struct weft_crawl *c, const struct weft__job *job,
+			const struct weft_response *resp, struct weft__jobs *kids)
+{
+	struct weft__jobs cands = { 0 };
+	int base = job->depth;
+	int rc = candidates(c, job, resp, &cands);
+	if (rc == WEFT_OK && c->depths)
+		rc = weft__depths_store(c->depths, job->url, &cands, &base);
+	place_kids(c, base, &cands, kids);
+	weft__jobs_free(&cands);
+	return rc;
+}
+
+/* --depth: the page was reached again by a shorter path; offer its links again. */
+static int replay(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids)
+{
+	struct weft__jobs cands = { 0 };
+	int base = job->depth;
+	int rc = weft__depths_replay(c->depths, job->url, &cands, &base);
+	place_kids(c, base, &cands, kids);
+	weft__jobs_free(&cands);
 	return rc;
 }
 
@@ -115,6 +157,8 @@ static void count(struct weft_crawl *c, const struct weft_response *resp)
 
 int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids)
 {
+	if (job->replay)
+		return replay(c, job, kids);
 	struct weft_response resp;
 	weft_response_init(&resp);
 	double t0 = weft__now();
@@ -135,10 +179,24 @@ int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__
 	return rc;
 }
 
-bool weft__admit(struct weft_crawl *c, struct weft__visited *set, const struct weft__job *job)
+/* With --depth, the best-depth table decides (see core/depth.h). */
+static bool admit_depth(struct weft_crawl *c, struct weft__job *job)
+{
+	int rc = weft__depths_admit(c->depths, job->url, job->depth, (size_t)c->cfg.max_pages);
+	if (rc < 0)
+		weft__fail(c, rc);
+	if (rc == WEFT__DEPTH_FETCH)
+		atomic_fetch_add_explicit(&c->stats.admitted, 1, memory_order_relaxed);
+	job->replay = rc == WEFT__DEPTH_REPLAY;
+	return rc == WEFT__DEPTH_FETCH || rc == WEFT__DEPTH_REPLAY;
+}
+
+bool weft__admit(struct weft_crawl *c, struct weft__visited *set, struct weft__job *job)
 {
 	if (weft__canceled(c))
 		return false;
+	if (c->depths)
+		return admit_depth(c, job);
 	int rc = weft__visited_add(set, job->url->s, job->url->len, (size_t)c->cfg.max_pages);
 	if (rc < 0)
 		weft__fail(c, rc);

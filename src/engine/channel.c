@@ -94,19 +94,22 @@ static void *starter(void *arg)
 static void absorb(struct master_state *m, struct weft__jobs *urls, bool owned)
 {
 	for (size_t i = 0; urls && i < urls->n; i++) {
-		struct weft__job *u = &urls->v[i];
+		struct weft__job seed, *u = &urls->v[i];
+		if (!owned) { /* the seeds stay the crawl's: take new references */
+			seed = (struct weft__job){ .url = weft__str_ref(u->url) };
+			u = &seed;
+		}
 		if (weft__admit(m->c, m->fetched, u)) { /* fetched[u] == false */
 			struct weft__job copy = *u;
-			if (!owned) /* the seeds stay the crawl's: take new references */
-				copy = (struct weft__job){ .url = weft__str_ref(u->url), .depth = 0 };
-			else
-				*u = (struct weft__job){ 0 };
+			*u = (struct weft__job){ 0 };
 			if (weft__frontier_push(&m->pending, &copy) != WEFT_OK) {
 				weft__job_clear(&copy);
 				weft__fail(m->c, WEFT_E_NOMEM);
 				continue;
 			}
 			m->n++;
+		} else if (!owned) {
+			weft__job_clear(&seed);
 		}
 	}
 	if (owned && urls) {

@@ -178,37 +178,61 @@ static inline const struct rw_page *rw_find(const struct randweb *w, const char 
 	return NULL;
 }
 
-/* The URLs a crawl fetches: BFS over usable pages' links and redirects, within scope. */
-static inline void rw_oracle(const struct randweb *w, int any_host, struct rw_set *out)
+/*
+ * The URLs a crawl fetches: every URL whose distance from a seed is at most max_depth (-1: no
+ * limit), where a link of a usable page costs 1 and a redirect 0 -- a 0-1 breadth-first search
+ * (a deque: 0-cost edges go to the front). Only in-scope URLs are followed.
+ */
+static inline void rw_oracle_depth(const struct randweb *w, int any_host, int max_depth,
+				   struct rw_set *out)
 {
 	int in_scope[10] = { 0 };
-	struct rw_set queue = { 0 };
+	struct rw_set seen = { 0 };
+	/* each page is expanded once: n * (links + redirect) pushes at most, either end */
+	int size = 4 * (w->n * (RW_MAX_LINKS + 1) + 8);
+	char (*dq)[64] = calloc((size_t)size, 64);
+	int *dqd = calloc((size_t)size, sizeof(int));
+	int head = size / 2, tail = size / 2;
+	if (!dq || !dqd)
+		abort();
 	for (int s = 0; s < w->n_seeds; s++)
 		in_scope[rw_host_of(w->seeds[s])] = 1;
-	for (int s = 0; s < w->n_seeds; s++)
-		if (!rw_set_has(out, w->seeds[s])) {
-			rw_set_add(out, w->seeds[s]);
-			rw_set_add(&queue, w->seeds[s]);
-		}
-	for (int q = 0; q < queue.n; q++) {
-		const struct rw_page *p = rw_find(w, queue.v[q]);
-		const char *next[RW_MAX_LINKS];
-		int n_next = 0;
-		if (p && p->kind == RW_OK)
-			for (int k = 0; k < p->n_links; k++)
-				next[n_next++] = p->links[k];
-		if (p && p->kind == RW_REDIRECT)
-			next[n_next++] = p->redirect;
-		for (int k = 0; k < n_next; k++) {
-			if (!any_host && !in_scope[rw_host_of(next[k])])
-				continue;
-			if (!rw_set_has(out, next[k])) {
-				rw_set_add(out, next[k]);
-				rw_set_add(&queue, next[k]);
-			}
-		}
+	for (int s = 0; s < w->n_seeds; s++) {
+		memcpy(dq[tail], w->seeds[s], 64);
+		dqd[tail++] = 0;
 	}
-	free(queue.v);
+	while (head < tail) {
+		char u[64];
+		memcpy(u, dq[head], 64);
+		int d = dqd[head++];
+		if (rw_set_has(&seen, u))
+			continue; /* settled earlier at a smaller or equal distance */
+		rw_set_add(&seen, u);
+		if (max_depth >= 0 && d > max_depth)
+			continue;
+		rw_set_add(out, u);
+		const struct rw_page *p = rw_find(w, u);
+		if (!p)
+			continue;
+		if (p->kind == RW_REDIRECT && (any_host || in_scope[rw_host_of(p->redirect)])) {
+			memcpy(dq[--head], p->redirect, 64);
+			dqd[head] = d;
+		}
+		if (p->kind == RW_OK)
+			for (int k = 0; k < p->n_links; k++)
+				if (any_host || in_scope[rw_host_of(p->links[k])]) {
+					memcpy(dq[tail], p->links[k], 64);
+					dqd[tail++] = d + 1;
+				}
+	}
+	free(seen.v);
+	free(dq);
+	free(dqd);
+}
+
+static inline void rw_oracle(const struct randweb *w, int any_host, struct rw_set *out)
+{
+	rw_oracle_depth(w, any_host, -1, out);
 }
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * test_invariant.c -- weft's core invariant: on thousands of random webs (cycles, self-links,
- * missing pages, errors, redirects, random delays, several hosts), every engine fetches exactly
- * the set a breadth-first oracle computes, fetches each URL at most once, and terminates --
- * also when thread creation fails.
+ * missing pages, errors, redirects, random delays, several hosts, depth limits), every engine
+ * fetches exactly the set a breadth-first oracle computes, fetches each URL at most once, and
+ * terminates -- also when thread creation fails.
  *
  * Reproduce a failure: WEFT_INVARIANT_SEED=<seed printed> WEFT_INVARIANT_WEBS=1.
  * Environment: WEFT_INVARIANT_WEBS (default 2000), WEFT_INVARIANT_SEED (default 20261126),
@@ -59,13 +59,14 @@ struct run_params {
 	int concurrency;
 	int any_host;
 	unsigned fail_every;
+	int max_depth;
 };
 
 static void describe(const struct run_params *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "seed=%llu engine=%s c=%d scope=%s thread_fail_every=%u",
+	snprintf(buf, len, "seed=%llu engine=%s c=%d scope=%s depth=%d thread_fail_every=%u",
 		 (unsigned long long)p->seed, p->engine, p->concurrency,
-		 p->any_host ? "any" : "host", p->fail_every);
+		 p->any_host ? "any" : "host", p->max_depth, p->fail_every);
 }
 
 /* Compare the sorted record URLs with the sorted oracle set. */
@@ -104,6 +105,7 @@ static int run_engine(const struct randweb *w, struct rw_set *want, const struct
 	cfg.engine = p->engine;
 	cfg.concurrency = p->concurrency;
 	cfg.scope = p->any_host ? WEFT_SCOPE_ANY : WEFT_SCOPE_HOST;
+	cfg.max_depth = p->max_depth;
 	int bad = 1;
 	if (rw_to_fakeweb(w, &web) || weft_fetcher_fake(&f, web) ||
 	    weft_crawl_new(&c, &cfg, f, NULL, 0) || weft_crawl_add_reporter(c, &col.base)) {
@@ -155,14 +157,15 @@ static void test_engines_agree_with_oracle(void)
 		rw_generate(&w, seed);
 		struct rw_set want = { 0 };
 		int any = rw_below(&w, 4) == 0;
-		rw_oracle(&w, any, &want);
+		int depth = rw_below(&w, 3) == 0 ? rw_below(&w, 5) : -1;
+		rw_oracle_depth(&w, any, depth, &want);
 		int c = rw_below(&w, 3) == 0 ? 0 : 1 + rw_below(&w, 64);
 		unsigned fe = rw_below(&w, 4) == 0 ? fails[rw_below(&w, 3)] : 0;
 		int bad = 0;
 		for (size_t e = 0; engines[e]; e++) {
 			if (only && strcmp(only, engines[e]) != 0)
 				continue;
-			struct run_params p = { seed, engines[e], c, any, fe };
+			struct run_params p = { seed, engines[e], c, any, fe, depth };
 			struct rw_set copy = { 0 };
 			for (int k = 0; k < want.n; k++)
 				rw_set_add(&copy, want.v[k]);

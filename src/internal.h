@@ -88,6 +88,16 @@ struct weft_crawl {
  */
 int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids);
 
+/*
+ * The two halves of weft__visit for engines that fetch asynchronously: after the fetch ends
+ * (fetch_rc: what the fetcher returned), record it and compute kids; resets resp. A replay job
+ * (job->replay) is not fetched at all: weft__visit_replay gives its kids at once.
+ */
+int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
+		    struct weft_response *resp, struct weft__jobs *kids);
+/* --depth: the page was reached again by a shorter path; offer its links again. */
+int weft__visit_replay(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids);
+
 /* True once weft_crawl_cancel() was called or a reporter failed. */
 static inline bool weft__canceled(struct weft_crawl *c)
 {

@@ -120,6 +120,8 @@ int weft_crawl_run(struct weft_crawl *c)
 void weft_crawl_cancel(struct weft_crawl *c)
 {
 	atomic_store(&c->canceled, true);
+	if (c->fetcher->ops->wake) /* an event loop may be waiting for I/O */
+		c->fetcher->ops->wake(c->fetcher);
 }
 
 void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out)

@@ -134,8 +134,7 @@ static int collect_kids(struct weft_crawl *c, const struct weft__job *job,
 	return rc;
 }
 
-/* --depth: the page was reached again by a shorter path; offer its links again. */
-static int replay(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids)
+int weft__visit_replay(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids)
 {
 	struct weft__jobs cands = { 0 };
 	int base = job->depth;
@@ -155,28 +154,35 @@ static void count(struct weft_crawl *c, const struct weft_response *resp)
 	atomic_fetch_add_explicit(&s->bytes, resp->bytes, memory_order_relaxed);
 }
 
+int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
+		    struct weft_response *resp, struct weft__jobs *kids)
+{
+	if (fetch_rc < 0) /* the fetcher itself failed: still a record, never a lost URL */
+		weft_response_set_error(resp, WEFT_FE_OTHER, "fetcher: %s",
+					weft_strerror(fetch_rc));
+	check_redirect(job, resp);
+	count(c, resp);
+
+	struct weft_record rec;
+	fill_record(&rec, job, resp);
+	weft__report_record(c, &rec);
+
+	int rc = collect_kids(c, job, resp, kids);
+	weft_response_reset(resp);
+	return rc;
+}
+
 int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids)
 {
 	if (job->replay)
-		return replay(c, job, kids);
+		return weft__visit_replay(c, job, kids);
 	struct weft_response resp;
 	weft_response_init(&resp);
 	double t0 = weft__now();
 	int rc = c->fetcher->ops->fetch(c->fetcher, job->url->s, &resp);
-	if (rc < 0) /* the fetcher itself failed: still a record, never a lost URL */
-		weft_response_set_error(&resp, WEFT_FE_OTHER, "fetcher: %s", weft_strerror(rc));
 	if (resp.ms == 0)
 		resp.ms = (weft__now() - t0) * 1000.0;
-	check_redirect(job, &resp);
-	count(c, &resp);
-
-	struct weft_record rec;
-	fill_record(&rec, job, &resp);
-	weft__report_record(c, &rec);
-
-	rc = collect_kids(c, job, &resp, kids);
-	weft_response_reset(&resp);
-	return rc;
+	return weft__visit_end(c, job, rc, &resp, kids);
 }
 
 /* With --depth, the best-depth table decides (see core/depth.h). */
@@ -210,7 +216,7 @@ void weft__fail(struct weft_crawl *c, int err)
 {
 	int expected = 0;
 	atomic_compare_exchange_strong(&c->run_err, &expected, err);
-	atomic_store(&c->canceled, true);
+	weft_crawl_cancel(c);
 }
 
 struct weft__str *weft__chain_extend(const struct weft__job *job)

@@ -8,10 +8,11 @@ static const struct weft__engine_ops *const engines[] = {
 	&weft__engine_serial,
 	&weft__engine_mutex,
 	&weft__engine_channel,
+	&weft__engine_event,
 	NULL,
 };
 
-static const char *const names[] = { "pool", "serial", "mutex", "channel", NULL };
+static const char *const names[] = { "pool", "serial", "mutex", "channel", "event", NULL };
 
 const char *const *weft_engine_names(void)
 {

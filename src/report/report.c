@@ -13,7 +13,7 @@ static void output_failed(struct weft_crawl *c)
 {
 	if (!c->output_err)
 		c->output_err = WEFT_E_OUTPUT;
-	atomic_store(&c->canceled, true);
+	weft_crawl_cancel(c);
 }
 
 int weft__report_begin(struct weft_crawl *c)

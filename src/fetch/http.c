@@ -1,5 +1,5 @@
 /*
- * http.c -- the HTTP fetcher's object and its blocking face.
+ * http.c -- the HTTP fetcher's object and its blocking face (the async face is http_multi.c).
  *
  * Threads: fetch() may run in many threads at once. Each call takes an idle easy handle from
  * the pool (or makes one) and gives it back after, so handles -- and their TLS and connection
@@ -156,6 +156,7 @@ static int http_fetch(struct weft_fetcher *f, const char *url, struct weft_respo
 static void http_destroy(struct weft_fetcher *f)
 {
 	struct weft__http *h = (struct weft__http *)f;
+	weft__http_multi_free(h);
 	for (size_t i = 0; i < h->n_idle; i++)
 		curl_easy_cleanup(h->idle[i]);
 	free(h->idle);
@@ -171,8 +172,12 @@ static void http_destroy(struct weft_fetcher *f)
 
 static const struct weft_fetcher_ops http_ops = {
 	.name = "http",
-	.caps = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE,
+	.caps = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE | WEFT_FETCH_ASYNC,
 	.fetch = http_fetch,
+	.start = weft__http_start,
+	.run = weft__http_run,
+	.wake = weft__http_wake,
+	.in_flight = weft__http_in_flight,
 	.destroy = http_destroy,
 };
 
@@ -223,6 +228,8 @@ int weft_fetcher_http(struct weft_fetcher **out, const struct weft_http_options 
 	rc = copy_strings(h, o);
 	if (rc == WEFT_OK)
 		rc = share_new(h);
+	if (rc == WEFT_OK)
+		rc = weft__http_multi_new(h);
 	if (rc) {
 		http_destroy(&h->base);
 		return weft__err(rc, err, errlen, "cannot set up libcurl: %s", weft_strerror(rc));

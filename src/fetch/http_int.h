@@ -11,8 +11,11 @@
 #include <weft/extract.h>
 #include <weft/http.h>
 
+struct weft__multi;
+
 struct weft__http {
 	struct weft_fetcher base;
+	struct weft__multi *multi;       /* the async face's state (loop thread only) */
 	struct weft_http_options opt;    /* copy; strings below */
 	char *user_agent;
 	struct curl_slist *headers;
@@ -38,6 +41,15 @@ struct weft__xfer {
 	long retry_after_ms;             /* from Retry-After, or -1 */
 	char errbuf[CURL_ERROR_SIZE];
 };
+
+/* The async face (http_multi.c). */
+int weft__http_start(struct weft_fetcher *f, const char *url, struct weft_response *out,
+		     weft_fetch_done_fn *done, void *cookie);
+int weft__http_run(struct weft_fetcher *f, int timeout_ms);
+void weft__http_wake(struct weft_fetcher *f);
+size_t weft__http_in_flight(struct weft_fetcher *f);
+int weft__http_multi_new(struct weft__http *h);
+void weft__http_multi_free(struct weft__http *h);
 
 /* A configured easy handle (constant options set); NULL when out of memory. */
 CURL *weft__http_easy_new(struct weft__http *h);

@@ -24,10 +24,10 @@
 static const struct {
 	const char *ext, *type;
 } types[] = {
-	{"html", "text/html"},		{"htm", "text/html"},	   {"css", "text/css"},
-	{"js", "text/javascript"},	{"png", "image/png"},	   {"jpg", "image/jpeg"},
-	{"jpeg", "image/jpeg"},		{"gif", "image/gif"},	   {"svg", "image/svg+xml"},
-	{"txt", "text/plain"},		{"pdf", "application/pdf"}, {"xml", "text/xml"},
+	{"html", "text/html"},	{"htm", "text/html"},	{"css", "text/css"},
+	{"js", "text/javascript"},	{"png", "image/png"},	{"jpg", "image/jpeg"},
+	{"jpeg", "image/jpeg"},	{"gif", "image/gif"},	{"svg", "image/svg+xml"},
+	{"txt", "text/plain"},	{"pdf", "application/pdf"},	{"xml", "text/xml"},
 	{"json", "application/json"},	{"ico", "image/x-icon"},
 };
 

@@ -173,9 +173,11 @@ static ssize_t drip_read(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)max;
 	if (d->next == 0)
 		d->next = now + d->interval_ns;
-	if (now < d->next)
-		return delay_suspend(d->delay, d->conn, d->next) ? 0
-								 : MHD_CONTENT_READER_END_WITH_ERROR;
+	if (now < d->next) {
+		if (!delay_suspend(d->delay, d->conn, d->next))
+			return MHD_CONTENT_READER_END_WITH_ERROR; /* shutting down */
+		return 0;
+	}
 	d->next += d->interval_ns;
 	buf[0] = text[pos % (sizeof text - 1)];
 	return 1;

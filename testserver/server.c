@@ -99,7 +99,8 @@ static void dispatch(struct ts_server *srv, struct MHD_Connection *c, const char
 	if (r->resp && !r->shared)
 		MHD_destroy_response(r->resp);
 	*r = (struct ts_reply){.status = 500};
-	r->resp = MHD_create_response_from_buffer(sizeof error_page - 1, (void *)(uintptr_t)error_page,
+	r->resp = MHD_create_response_from_buffer(sizeof error_page - 1,
+						  (void *)(uintptr_t)error_page,
 						  MHD_RESPMEM_PERSISTENT);
 	if (r->resp)
 		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, TS_HTML);
@@ -165,9 +166,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (srv->cfg->log) {
 		double ms = (double)(ts_now_ns() - q->t0) / 1e6;
+		bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
 		fprintf(stderr, "%s %s %u %.1fms%s\n", q->method, q->uri ? q->uri : "?",
-			q->status, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-										     : " (aborted)");
+			q->status, ms, ok ? "" : " (aborted)");
 	}
 	if (q->reply.resp && !q->reply.shared)
 		MHD_destroy_response(q->reply.resp);

@@ -102,8 +102,9 @@ static bool build_specials(struct site *s)
 			p->src = (uint32_t)(site_hash(s, S_SRC, kind, j) % s->n);
 			p->to.kind = kind;
 			p->to.id = j;
+			uint64_t h = site_hash(s, S_TARGET, kind, j);
 			if (kind == NK_R || kind == NK_R2)
-				p->to.id = 1 + (uint32_t)(site_hash(s, S_TARGET, kind, j) % (s->n - 1));
+				p->to.id = 1 + (uint32_t)(h % (s->n - 1));
 		}
 	}
 	s->sp[s->nsp++] = (struct special){1, {NK_LOOP, 0}};
@@ -168,8 +169,10 @@ static size_t page_links(const struct site *s, uint32_t i, struct link *out)
 	for (uint64_t c = (uint64_t)s->fanout * i + 1;
 	     c <= (uint64_t)s->fanout * i + s->fanout && c < s->n; c++)
 		out[k++].to = (struct node){NK_PAGE, (uint32_t)c};
-	for (unsigned j = 0; j < (s->fanout + 1) / 3; j++)
-		out[k++].to = (struct node){NK_PAGE, (uint32_t)(site_hash(s, S_EXTRA, i, j) % s->n)};
+	for (unsigned j = 0; j < (s->fanout + 1) / 3; j++) {
+		uint64_t h = site_hash(s, S_EXTRA, i, j);
+		out[k++].to = (struct node){NK_PAGE, (uint32_t)(h % s->n)};
+	}
 	for (size_t j = special_lower(s, i); j < s->nsp && s->sp[j].src == i; j++)
 		out[k++].to = s->sp[j].to;
 	if (site_hash(s, S_SELF, i, 0) % 4 == 0) {
@@ -388,7 +391,8 @@ static void render_words(const struct site *s, struct node nd, unsigned salt, un
 {
 	sb_puts(b, "<p>");
 	for (unsigned w = 0; w < count; w++) {
-		uint64_t h = site_hash(s, S_TEXT, ((uint64_t)nd.kind << 32) | nd.id, salt * 1000 + w);
+		uint64_t key = ((uint64_t)nd.kind << 32) | nd.id;
+		uint64_t h = site_hash(s, S_TEXT, key, salt * 1000 + w);
 		sb_printf(b, "%s%s", w ? " " : "", words[h % (sizeof words / sizeof words[0])]);
 	}
 	sb_puts(b, ".</p>\n");
@@ -540,7 +544,8 @@ static struct MHD_Response *render_pdf(uint32_t id)
 {
 	struct sb b = {0};
 	sb_printf(&b, "%%PDF-1.4\n%% weft test document %u\n"
-		      "%% <a href=\"/pdf-trap/%u.html\">not a link: this is not HTML</a>\n", id, id);
+		      "%% <a href=\"/pdf-trap/%u.html\">not a link: this is not HTML</a>\n",
+		  id, id);
 	for (unsigned i = 0; i < 40; i++)
 		sb_printf(&b, "%% filler line %02u of a small fake PDF file, %u\n", i, id);
 	sb_puts(&b, "%%EOF\n");

@@ -187,9 +187,9 @@ struct MHD_Response *ts_resp_sb(struct sb *b, const char *ctype)
 		sb_free(b);
 		return NULL;
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->p ? (void *)b->p : (void *)(uintptr_t)"",
-								 b->p ? MHD_RESPMEM_MUST_FREE
-								      : MHD_RESPMEM_PERSISTENT);
+	void *body = b->p ? (void *)b->p : (void *)(uintptr_t)"";
+	enum MHD_ResponseMemoryMode mode = b->p ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT;
+	struct MHD_Response *r = MHD_create_response_from_buffer(b->len, body, mode);
 	if (!r) {
 		sb_free(b);
 		return NULL;

@@ -159,6 +159,35 @@ static void test_shutdown_while_suspended(void)
 	curl_multi_cleanup(m);
 }
 
+/* Quiet by default; --log writes one line per request to stderr. */
+static void test_log(void)
+{
+	char tmp[256], quiet[300], loud[300], url[256];
+	struct ts_proc p;
+	struct http_resp r;
+	struct http_opts head = {.head = true};
+	REQUIRE(ts_tmpdir(tmp, sizeof tmp));
+	snprintf(quiet, sizeof quiet, "%s/quiet.txt", tmp);
+	snprintf(loud, sizeof loud, "%s/loud.txt", tmp);
+	const char *q[] = {"--site", "30", NULL}, *l[] = {"--site", "30", "--log", NULL};
+	for (int i = 0; i < 2; i++) {
+		REQUIRE(ts_spawn_logged(&p, i ? l : q, i ? loud : quiet));
+		snprintf(url, sizeof url, "%s/p/1.html", p.base);
+		http_get(url, NULL, &r);
+		http_resp_free(&r);
+		snprintf(url, sizeof url, "%s/missing/x?y=1", p.base);
+		http_get(url, &head, &r);
+		http_resp_free(&r);
+		CHECK_INT(ts_stop(&p, SIGTERM), 0);
+	}
+	char *qt = check_slurp(quiet, NULL), *lt = check_slurp(loud, NULL);
+	CHECK(qt && *qt == '\0');
+	CHECK(lt && strstr(lt, "GET /p/1.html 200 ") && strstr(lt, "HEAD /missing/x?y=1 404 "));
+	free(qt);
+	free(lt);
+	ts_rmtree(tmp);
+}
+
 int main(void)
 {
 	if (!getenv("WEFT_TESTSERVER"))
@@ -167,6 +196,7 @@ int main(void)
 	RUN(test_usage);
 	RUN(test_port_file_and_one_line);
 	RUN(test_signals);
+	RUN(test_log);
 	RUN(test_shutdown_while_suspended);
 	curl_global_cleanup();
 	return check_report();

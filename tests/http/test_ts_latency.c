@@ -74,8 +74,9 @@ static double parallel(int n, double min_each)
 		curl_off_t us = 0;
 		curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_getinfo(h[i], CURLINFO_TOTAL_TIME_T, &us);
-		if (code != 200 || (double)us / 1e6 < min_each)
-			CHECK_FAIL("request %d: status %ld after %.3f s", i, code, (double)us / 1e6);
+		double secs = (double)us / 1e6;
+		if (code != 200 || secs < min_each)
+			CHECK_FAIL("request %d: status %ld after %.3f s", i, code, secs);
 		curl_multi_remove_handle(m, h[i]);
 		curl_easy_cleanup(h[i]);
 		http_resp_free(&r[i]);

@@ -37,8 +37,8 @@ static const char *server_path(void)
 	return p && *p ? p : NULL;
 }
 
-/* Spawn the server with stdout (and optionally stderr) on pipes. */
-static pid_t spawn(const char *const *args, int *out_fd, int *err_fd)
+/* Spawn the server with stdout (and optionally stderr) on pipes, or stderr to a file. */
+static pid_t spawn(const char *const *args, int *out_fd, int *err_fd, const char *err_path)
 {
 	const char *prog = server_path();
 	const char *argv[64];
@@ -56,6 +56,9 @@ static pid_t spawn(const char *const *args, int *out_fd, int *err_fd)
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	if (err_fd)
 		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	else if (err_path)
+		posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC,
+						 0644);
 	if (posix_spawn(&pid, prog, &fa, NULL, (char *const *)(uintptr_t)argv, environ) != 0)
 		pid = -1;
 	posix_spawn_file_actions_destroy(&fa);
@@ -93,9 +96,14 @@ static bool read_line(int fd, char *buf, size_t len, int timeout_ms)
 
 bool ts_spawn(struct ts_proc *p, const char *const *args)
 {
-	char line[64];
+	return ts_spawn_logged(p, args, NULL);
+}
+
+bool ts_spawn_logged(struct ts_proc *p, const char *const *args, const char *err_path)
+{
+	char line[64] = "";
 	memset(p, 0, sizeof *p);
-	p->pid = spawn(args, &p->out_fd, NULL);
+	p->pid = spawn(args, &p->out_fd, NULL, err_path);
 	if (p->pid < 0)
 		return false;
 	if (!read_line(p->out_fd, line, sizeof line, 60000) ||
@@ -165,7 +173,7 @@ static char *slurp_fd(int fd)
 int ts_run(const char *const *args, char **out, char **err)
 {
 	int ofd, efd;
-	pid_t pid = spawn(args, &ofd, &efd);
+	pid_t pid = spawn(args, &ofd, &efd, NULL);
 	if (pid < 0)
 		return -1;
 	*err = slurp_fd(efd);

@@ -22,6 +22,8 @@ struct ts_proc {
 
 /* Start the server with args (NULL-terminated, program name excluded); false on error. */
 bool ts_spawn(struct ts_proc *p, const char *const *args);
+/* Same, with the server's stderr going to the file err_path. */
+bool ts_spawn_logged(struct ts_proc *p, const char *const *args, const char *err_path);
 /* Send sig and wait (up to 20 s): the exit code, 128+signal when killed, -1 on timeout. */
 int ts_stop(struct ts_proc *p, int sig);
 /* Run the server expecting it to exit by itself; returns its exit code; stderr in *err. */

@@ -18,6 +18,10 @@
  * is only touched again by the worker that owns its connection, after the resume, so it
  * needs no lock. Shutdown: quiesce (stop accepting), resume everything that is delayed,
  * stop the daemon, then join the timer.
+ *
+ * URL space: /_test/... is handled by hostile.c in every mode (its endpoint table is at the
+ * top of hostile.c and in README.md); everything else by the generated site (--site), the
+ * directory (--dir), or 404.
  */
 #include "ts.h"
 

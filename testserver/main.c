@@ -236,8 +236,6 @@ static void wait_for_signal(const sigset_t *set)
 	int sig = 0;
 	while (sigwait(set, &sig) != 0)
 		;
-	if (sig && getenv("WEFT_TESTSERVER_VERBOSE"))
-		fprintf(stderr, TS_PROG ": signal %d, shutting down\n", sig);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,265 @@
+/*
+ * server.c -- the libmicrohttpd daemon of weft-testserver and its request dispatch.
+ *
+ * Design: one daemon bound to 127.0.0.1 only, in MHD_USE_EPOLL_INTERNAL_THREAD mode with
+ * a thread pool (--threads, default 2), a high connection limit and keep-alive (MHD's
+ * default for HTTP/1.1). Each request gets a small context (struct req) allocated by the
+ * URI log callback -- the first callback MHD makes for a request, which also gives us the
+ * raw URI for --log -- and freed by the completion callback.
+ *
+ * Request flow (access handler): skip the headers-only first call (queueing there would
+ * cost keep-alive), discard any upload body; build the reply once (method
+ * check, then /_test/ -> hostile.c, else the generated site or the directory); if the
+ * reply must be delayed (--latency plus the mode's extra delay) suspend the connection
+ * through delay.c and return; when the timer resumes it, MHD calls the handler again and
+ * the stored reply is queued. No handler ever sleeps.
+ *
+ * Threading: handlers run on the pool's worker threads; a suspended request's context
+ * is only touched again by the worker that owns its connection, after the resume, so it
+ * needs no lock. Shutdown: quiesce (stop accepting), resume everything that is delayed,
+ * stop the daemon, then join the timer.
+ *
+ * URL space: /_test/... is handled by hostile.c in every mode (its endpoint table is at the
+ * top of hostile.c and in README.md); everything else by the generated site (--site), the
+ * directory (--dir), or 404.
+ */
+#include "ts.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/*
+ * Per-connection memory pool. MHD clears the whole pool between two requests of a
+ * keep-alive connection, so its default (32 KiB) made memset the top of the profile;
+ * 16 KiB still leaves room for long URLs and many request headers.
+ */
+#define CONN_POOL_BYTES 16384
+
+struct ts_server {
+	const struct ts_config *cfg;
+	struct MHD_Daemon *daemon;
+	struct ts_delay *delay;
+	struct site *site;
+	struct hostile *hostile;
+};
+
+/* Per-request context. */
+struct req {
+	struct ts_reply reply;
+	bool started;		/* the access handler's first call (headers only) happened */
+	bool built;		/* reply has been computed */
+	bool pending;		/* suspended; reply is queued when resumed */
+	unsigned status;	/* status sent, for --log */
+	uint64_t t0;		/* when the request line arrived */
+	char method[16];
+	char *uri;		/* raw URI, only with --log */
+};
+
+static const char error_page[] = "<!DOCTYPE html>\n<html><head><title>Error</title></head>"
+				 "<body><p>internal error</p></body></html>\n";
+
+/* MHD's first callback per request: allocate the context (freed in on_completed). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct ts_server *srv = cls;
+	struct req *q = calloc(1, sizeof *q);
+	(void)c;
+	if (!q)
+		return NULL;
+	q->t0 = ts_now_ns();
+	if (srv->cfg->log)
+		q->uri = strdup(uri);
+	return q;
+}
+
+static bool method_reply(const char *method, struct ts_reply *r)
+{
+	if (!ts_html_reply(r, 405, "Method Not Allowed", "Only GET and HEAD are supported."))
+		return false;
+	return MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
+}
+
+/* Compute the reply for a request; on failure it becomes a 500. */
+static void dispatch(struct ts_server *srv, struct MHD_Connection *c, const char *url,
+		     const char *method, struct ts_reply *r)
+{
+	bool ok;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		ok = method_reply(method, r);
+	else if (ts_has_prefix(url, "/_test/"))
+		ok = hostile_handle(srv->hostile, c, url + strlen("/_test/"), r);
+	else if (srv->site)
+		ok = site_handle(srv->site, url, r);
+	else if (srv->cfg->dir)
+		ok = dir_handle(srv->cfg, url, r);
+	else
+		ok = ts_html_reply(r, 404, "Not Found", "This server serves only /_test/ here.");
+	if (ok && r->resp)
+		return;
+	if (r->resp && !r->shared)
+		MHD_destroy_response(r->resp);
+	*r = (struct ts_reply){.status = 500};
+	r->resp = MHD_create_response_from_buffer(sizeof error_page - 1,
+						  (void *)(uintptr_t)error_page,
+						  MHD_RESPMEM_PERSISTENT);
+	if (r->resp)
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, TS_HTML);
+}
+
+/* Queue the stored reply and drop our reference to it. */
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *q)
+{
+	enum MHD_Result ret = MHD_NO;
+	q->pending = false;
+	if (q->reply.resp) {
+		ret = MHD_queue_response(c, q->reply.status, q->reply.resp);
+		if (!q->reply.shared)
+			MHD_destroy_response(q->reply.resp);
+		q->reply.resp = NULL;
+		q->status = q->reply.status;
+	}
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct ts_server *srv = cls;
+	struct req *q = *con_cls;
+	(void)version;
+	(void)upload_data;
+	if (!q)
+		return MHD_NO;
+	if (!q->started) {
+		/* Headers only. Queueing now would make MHD discard the rest of the request
+		 * and close the connection: answer in the final call instead. */
+		q->started = true;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0; /* request bodies are read and ignored */
+		return MHD_YES;
+	}
+	if (q->built)
+		return send_reply(c, q);
+	snprintf(q->method, sizeof q->method, "%s", method);
+	dispatch(srv, c, url, method, &q->reply);
+	q->built = true;
+	uint64_t delay_ms = (uint64_t)srv->cfg->latency_ms + q->reply.delay_ms;
+	if (delay_ms > 0) {
+		q->pending = true;
+		if (delay_suspend(srv->delay, c, q->t0 + delay_ms * 1000000u))
+			return MHD_YES;
+	}
+	return send_reply(c, q);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct ts_server *srv = cls;
+	struct req *q = *con_cls;
+	(void)c;
+	if (!q)
+		return;
+	if (srv->cfg->log) {
+		double ms = (double)(ts_now_ns() - q->t0) / 1e6;
+		bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+		fprintf(stderr, "%s %s %u %.1fms%s\n", q->method, q->uri ? q->uri : "?",
+			q->status, ms, ok ? "" : " (aborted)");
+	}
+	if (q->reply.resp && !q->reply.shared)
+		MHD_destroy_response(q->reply.resp);
+	free(q->uri);
+	free(q);
+	*con_cls = NULL;
+}
+
+/* Connection limit: the configured one, else what RLIMIT_NOFILE leaves room for. */
+static unsigned connection_limit(const struct ts_config *cfg)
+{
+	struct rlimit rl;
+	unsigned lim = 16384;
+	if (cfg->conn_limit)
+		return cfg->conn_limit;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)lim + 128)
+		lim = rl.rlim_cur > 256 ? (unsigned)rl.rlim_cur - 128 : 128;
+	return lim;
+}
+
+static struct MHD_Daemon *start_daemon(struct ts_server *srv)
+{
+	const struct ts_config *cfg = srv->cfg;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	if (cfg->log)
+		flags |= MHD_USE_ERROR_LOG;
+	return MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+				MHD_OPTION_CONNECTION_LIMIT, connection_limit(cfg),
+				MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_POOL_BYTES,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
+				MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				MHD_OPTION_END);
+}
+
+/*
+ * Start listening on 127.0.0.1:cfg->port (0 = ephemeral); *port_out gets the bound port.
+ * The site (if any) is served but stays owned by the caller.
+ */
+struct ts_server *server_start(const struct ts_config *cfg, struct site *site,
+			       unsigned *port_out)
+{
+	struct ts_server *srv = calloc(1, sizeof *srv);
+	if (!srv)
+		return NULL;
+	srv->cfg = cfg;
+	srv->site = site;
+	srv->delay = delay_start();
+	if (!srv->delay)
+		goto fail;
+	srv->hostile = hostile_new(srv->delay);
+	if (!srv->hostile)
+		goto fail;
+	srv->daemon = start_daemon(srv);
+	if (!srv->daemon) {
+		fprintf(stderr, TS_PROG ": cannot listen on 127.0.0.1:%u (port in use?)\n",
+			cfg->port);
+		goto fail;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon,
+							       MHD_DAEMON_INFO_BIND_PORT);
+	*port_out = info ? info->port : cfg->port;
+	return srv;
+fail:
+	server_stop(srv);
+	return NULL;
+}
+
+/* Stop accepting, release every delayed connection, stop the daemon, free everything. */
+void server_stop(struct ts_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->daemon) {
+		MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+		delay_shutdown(srv->delay);
+		MHD_stop_daemon(srv->daemon);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
+	delay_free(srv->delay);
+	hostile_free(srv->hostile);
+	free(srv);
+}

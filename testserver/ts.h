@@ -1,0 +1,130 @@
+/*
+ * ts.h -- internal interfaces of weft-testserver, the project's own HTTP test server.
+ *
+ * The server is one process: main.c parses the command line and owns the lifetime,
+ * server.c runs the libmicrohttpd daemon (epoll, thread pool) and dispatches requests to
+ * the three "modes" -- site.c (the generated site), dirserve.c (a directory on disk) and
+ * hostile.c (the /_test/ endpoints) -- and delay.c holds the one timer thread that resumes
+ * suspended connections when their deadline passes (latency without blocking a worker).
+ * expect.c computes the expected crawl of the generated site; util.c has small helpers.
+ *
+ * Threading: every mode handler runs on a libmicrohttpd worker thread and must be
+ * thread-safe; shared state is either immutable after startup, published with atomics
+ * (page cache) or behind a mutex (flaky counters, delay heap).
+ */
+#ifndef WEFT_TESTSERVER_TS_H
+#define WEFT_TESTSERVER_TS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <microhttpd.h>
+
+#define TS_PROG "weft-testserver"
+#define TS_HTML "text/html"
+
+/* Command-line configuration; immutable once the daemon starts. */
+struct ts_config {
+	unsigned port;		/* requested port, 0 = ephemeral */
+	const char *port_file;	/* write the bound port here, or NULL */
+	unsigned threads;	/* libmicrohttpd worker threads */
+	unsigned conn_limit;	/* max concurrent connections, 0 = derive from RLIMIT_NOFILE */
+	unsigned latency_ms;	/* delay added to every response */
+	bool log;		/* one line per request on stderr */
+	const char *dir;	/* --dir: directory to serve, or NULL */
+	const char *prefix;	/* --prefix: URL prefix of the directory ("/" default) */
+	uint32_t site_n;	/* --site: number of pages, 0 = no generated site */
+	unsigned fanout;	/* --fanout */
+	uint64_t seed;		/* --seed */
+	const char *expect;	/* --expect FILE, or NULL */
+	size_t big_bytes;	/* body size of /big/ pages */
+	unsigned slow_ms;	/* extra latency of /slow/ pages */
+};
+
+/*
+ * What a mode handler answers: a response to queue, its status, and an extra delay
+ * (on top of --latency) before it is sent. A shared response is cached by its owner and
+ * must not be destroyed after queueing.
+ */
+struct ts_reply {
+	struct MHD_Response *resp;
+	unsigned status;
+	bool shared;
+	unsigned delay_ms;
+};
+
+/* ---- util.c ---- */
+
+/* A growable string; on allocation failure it sets oom and ignores further appends. */
+struct sb {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+uint64_t ts_now_ns(void);
+void sb_add(struct sb *b, const char *s, size_t n);
+void sb_puts(struct sb *b, const char *s);
+void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_free(struct sb *b);
+bool ts_parse_u64(const char *s, uint64_t max, uint64_t *out);
+bool ts_parse_id(const char *s, const char *suffix, uint32_t *out);
+bool ts_has_prefix(const char *s, const char *prefix);
+void ts_json_string(FILE *f, const char *s);
+size_t ts_url_encode_path(const char *in, char *out, size_t cap);
+
+struct MHD_Response *ts_resp_copy(const void *body, size_t len, const char *ctype);
+struct MHD_Response *ts_resp_sb(struct sb *b, const char *ctype);
+bool ts_html_reply(struct ts_reply *r, unsigned status, const char *title, const char *text);
+bool ts_redirect_reply(struct ts_reply *r, unsigned status, const char *location);
+
+/* ---- delay.c ---- */
+
+struct ts_delay;
+
+struct ts_delay *delay_start(void);
+bool delay_suspend(struct ts_delay *d, struct MHD_Connection *c, uint64_t deadline_ns);
+void delay_shutdown(struct ts_delay *d);
+void delay_free(struct ts_delay *d);
+
+/* ---- site.c / expect.c ---- */
+
+struct site;
+
+struct site *site_new(uint32_t n, unsigned fanout, uint64_t seed, size_t big_bytes,
+		      unsigned slow_ms);
+bool site_set_port(struct site *s, unsigned port);
+void site_free(struct site *s);
+bool site_handle(struct site *s, const char *path, struct ts_reply *r);
+int site_write_expect(const struct site *s, const char *file);
+
+/* ---- dirserve.c ---- */
+
+bool dir_handle(const struct ts_config *cfg, const char *path, struct ts_reply *r);
+
+/* ---- hostile.c ---- */
+
+struct hostile;
+
+struct hostile *hostile_new(struct ts_delay *delay);
+void hostile_free(struct hostile *h);
+bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path,
+		    struct ts_reply *r);
+
+/* ---- gz.c ---- */
+
+bool ts_gzip(const void *in, size_t len, void **out, size_t *out_len);
+
+/* ---- server.c ---- */
+
+struct ts_server;
+
+struct ts_server *server_start(const struct ts_config *cfg, struct site *site,
+			       unsigned *port_out);
+void server_stop(struct ts_server *srv);
+
+#endif

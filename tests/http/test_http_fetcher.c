@@ -1,0 +1,337 @@
+/*
+ * test_http_fetcher.c -- the HTTP fetcher against weft-testserver's hostile endpoints: every
+ * failure becomes a record with the right error kind, never a crash or a hang; limits, retries,
+ * Retry-After, redirects, content types, compression and headers behave as documented. Both
+ * faces: blocking fetch() and the async start()/run() the event engine uses.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <weft.h>
+#include <weft/http.h>
+
+#include "check.h"
+#include "ts_client.h"
+#include "util/util.h"
+
+static struct ts_proc server;
+static int next_id;
+
+static struct weft_fetcher *make(void (*tweak)(struct weft_http_options *))
+{
+	struct weft_http_options o;
+	struct weft_fetcher *f = NULL;
+	char err[256];
+	weft_http_options_init(&o);
+	o.retries = 0;
+	o.retry_base_ms = 10;
+	if (tweak)
+		tweak(&o);
+	if (weft_fetcher_http(&f, &o, err, sizeof(err)) != WEFT_OK)
+		fprintf(stderr, "weft_fetcher_http: %s\n", err);
+	return f;
+}
+
+/* Blocking fetch of base+path into r (initialised here). */
+static void get(struct weft_fetcher *f, const char *path, struct weft_response *r)
+{
+	char url[1024];
+	snprintf(url, sizeof(url), "%s%s", server.base, path);
+	weft_response_init(r);
+	CHECK_INT(f->ops->fetch(f, url, r), WEFT_OK);
+}
+
+static void test_status_and_links(void)
+{
+	struct weft_fetcher *f = make(NULL);
+	struct weft_response r;
+	get(f, "/_test/status/404", &r);
+	CHECK_INT(r.status, 404);
+	CHECK_INT(r.error, WEFT_FE_HTTP);
+	CHECK_INT(r.n_links, 0); /* error pages are not parsed */
+	weft_response_reset(&r);
+	get(f, "/_test/type?ct=text/html", &r);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(r.error, WEFT_FE_NONE);
+	CHECK_STR(r.content_type, "text/html");
+	CHECK(r.n_links >= 1);
+	CHECK(r.bytes > 0);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
+static void test_content_types(void)
+{
+	struct weft_fetcher *f = make(NULL);
+	struct weft_response r;
+	get(f, "/_test/type?ct=application/pdf", &r);
+	CHECK_STR(r.content_type, "application/pdf");
+	CHECK_INT(r.n_links, 0); /* fetched, not parsed */
+	CHECK(r.bytes > 0);
+	weft_response_reset(&r);
+	get(f, "/_test/type?ct=Application/XHTML%2BXML;%20charset=utf-8", &r);
+	CHECK_STR(r.content_type, "application/xhtml+xml");
+	CHECK(r.n_links >= 1);
+	weft_response_reset(&r);
+	get(f, "/_test/type?ct=text/plain", &r);
+	CHECK_INT(r.n_links, 0);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
+static void small_body(struct weft_http_options *o)
+{
+	o->max_body = 256 * 1024;
+}
+
+static void test_body_limit(void)
+{
+	struct weft_fetcher *f = make(small_body);
+	struct weft_response r;
+	get(f, "/_test/huge?mb=2", &r);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(r.error, WEFT_FE_NONE); /* still a usable page: the rest is dropped */
+	CHECK(r.truncated);
+	CHECK_INT(r.bytes, 256 * 1024);
+	weft_response_reset(&r);
+	get(f, "/_test/huge?mb=0", &r); /* endless */
+	CHECK(r.truncated);
+	CHECK_INT(r.bytes, 256 * 1024);
+	weft_response_reset(&r);
+	get(f, "/_test/gzip", &r); /* decoded bytes count, links still found */
+	CHECK_INT(r.status, 200);
+	CHECK(!r.truncated);
+	CHECK(r.n_links >= 1);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
+static void impatient(struct weft_http_options *o)
+{
+	o->timeout_ms = 400;
+	o->low_speed_bytes = 50;
+	o->low_speed_secs = 1;
+}
+
+static void test_timeouts(void)
+{
+	struct weft_fetcher *f = make(impatient);
+	struct weft_response r;
+	double t0 = weft__now();
+	get(f, "/_test/slow-headers?ms=3000", &r);
+	CHECK_INT(r.error, WEFT_FE_TIMEOUT);
+	CHECK_INT(r.status, 0);
+	CHECK(r.error_msg != NULL);
+	CHECK(weft__now() - t0 < 2.5);
+	weft_response_reset(&r);
+	get(f, "/_test/drip?bytes=20&interval_ms=300", &r);
+	CHECK_INT(r.error, WEFT_FE_TIMEOUT);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
+static void two_retries(struct weft_http_options *o)
+{
+	o->retries = 2;
+	o->retry_base_ms = 20;
+}
+
+static void test_retries(void)
+{
+	struct weft_fetcher *f = make(two_retries), *once = make(NULL);
+	struct weft_response r;
+	char path[128];
+	snprintf(path, sizeof(path), "/_test/flaky/f%d?fail=2&code=503", next_id++);
+	get(f, path, &r);
+	CHECK_INT(r.status, 200); /* 503, 503, then 200 */
+	CHECK_INT(r.error, WEFT_FE_NONE);
+	weft_response_reset(&r);
+	snprintf(path, sizeof(path), "/_test/flaky/f%d?fail=3&code=502", next_id++);
+	get(f, path, &r);
+	CHECK_INT(r.status, 502); /* bounded: three attempts in all */
+	CHECK_INT(r.error, WEFT_FE_HTTP);
+	weft_response_reset(&r);
+	snprintf(path, sizeof(path), "/_test/flaky/f%d?fail=1&code=404", next_id++);
+	get(f, path, &r);
+	CHECK_INT(r.status, 404); /* 404 is not transient */
+	weft_response_reset(&r);
+	snprintf(path, sizeof(path), "/_test/flaky/f%d?fail=1&code=503", next_id++);
+	get(once, path, &r);
+	CHECK_INT(r.status, 503); /* retries 0 */
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+	weft_fetcher_free(&once);
+}
+
+static void capped(struct weft_http_options *o)
+{
+	o->retries = 1;
+	o->retry_max_ms = 100;
+}
+
+static void test_retry_after(void)
+{
+	struct weft_fetcher *f = make(two_retries), *c = make(capped);
+	struct weft_response r;
+	char path[128];
+	snprintf(path, sizeof(path), "/_test/retry-after/r%d?seconds=1&fail=1", next_id++);
+	double t0 = weft__now();
+	get(f, path, &r);
+	CHECK_INT(r.status, 200);
+	CHECK(weft__now() - t0 >= 0.95); /* waited as told */
+	weft_response_reset(&r);
+	snprintf(path, sizeof(path), "/_test/retry-after/r%d?seconds=30&fail=1", next_id++);
+	t0 = weft__now();
+	get(c, path, &r);
+	CHECK_INT(r.status, 200);
+	CHECK(weft__now() - t0 < 5); /* but never longer than retry_max_ms */
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+	weft_fetcher_free(&c);
+}
+
+static void test_redirects(void)
+{
+	struct weft_fetcher *f = make(NULL);
+	struct weft_response r;
+	char want[256];
+	get(f, "/_test/redirect?to=../a/./b%3Fx&code=301", &r);
+	CHECK_INT(r.status, 301);
+	snprintf(want, sizeof(want), "%s/a/b?x", server.base); /* the server decodes to= */
+	CHECK_STR(r.redirect, want);
+	CHECK_INT(r.error, WEFT_FE_NONE);
+	weft_response_reset(&r);
+	get(f, "/_test/redirect?to=HTTP://Example.COM:80/a/../b%23frag", &r);
+	CHECK_STR(r.redirect, "http://example.com/b"); /* WHATWG form, fragment dropped */
+	weft_response_reset(&r);
+	get(f, "/_test/redirect?to=http://%5B::1&code=302", &r);
+	CHECK_INT(r.error, WEFT_FE_PROTOCOL); /* unparseable Location */
+	CHECK(r.redirect == NULL);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
+/* A port nothing listens on: bind one, note it, close it. */
+static int dead_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t len = sizeof(a);
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &len);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static void test_connection_refused(void)
+{
+	struct weft_fetcher *f = make(two_retries);
+	struct weft_response r;
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", dead_port());
+	weft_response_init(&r);
+	CHECK_INT(f->ops->fetch(f, url, &r), WEFT_OK);
+	CHECK_INT(r.status, 0);
+	CHECK_INT(r.error, WEFT_FE_CONNECT);
+	CHECK(r.error_msg && *r.error_msg);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
+/* ---- the async face ---- */
+
+struct done_count {
+	int n;
+	int ok;
+};
+
+static void on_done(void *cookie, struct weft_response *resp)
+{
+	struct done_count *d = cookie;
+	d->n++;
+	d->ok += resp->status == 200 && resp->error == WEFT_FE_NONE;
+}
+
+static void test_async_many(void)
+{
+	struct weft_fetcher *f = make(two_retries);
+	enum { N = 200 };
+	static struct weft_response r[N];
+	char url[256];
+	struct done_count d = { 0 };
+	for (int i = 0; i < N; i++) {
+		weft_response_init(&r[i]);
+		if (i % 10 == 0) /* some need a retry, on the loop's timers */
+			snprintf(url, sizeof(url), "%s/_test/flaky/a%d?fail=1", server.base,
+				 next_id++);
+		else
+			snprintf(url, sizeof(url), "%s/_test/type?ct=text/html&i=%d", server.base, i);
+		REQUIRE(f->ops->start(f, url, &r[i], on_done, &d) == WEFT_OK);
+	}
+	CHECK_INT(f->ops->in_flight(f), N);
+	double t0 = weft__now();
+	while (d.n < N && weft__now() - t0 < 30)
+		f->ops->run(f, 1000);
+	CHECK_INT(d.n, N);
+	CHECK_INT(d.ok, N);
+	CHECK_INT(f->ops->in_flight(f), 0);
+	for (int i = 0; i < N; i++)
+		weft_response_reset(&r[i]);
+	weft_fetcher_free(&f);
+}
+
+static void *waker(void *p)
+{
+	struct weft_fetcher *f = p;
+	weft__sleep_us(50000);
+	f->ops->wake(f);
+	return NULL;
+}
+
+/* wake() from another thread ends a run() that would otherwise wait a minute. */
+static void test_async_wake(void)
+{
+	struct weft_fetcher *f = make(NULL);
+	struct weft_response r;
+	char url[256];
+	struct done_count d = { 0 };
+	weft_response_init(&r);
+	snprintf(url, sizeof(url), "%s/_test/slow-headers?ms=2000", server.base);
+	REQUIRE(f->ops->start(f, url, &r, on_done, &d) == WEFT_OK);
+	pthread_t t;
+	pthread_create(&t, NULL, waker, f);
+	double t0 = weft__now();
+	f->ops->run(f, 60000);
+	CHECK(weft__now() - t0 < 1.5);
+	pthread_join(t, NULL);
+	while (d.n < 1)
+		f->ops->run(f, 1000);
+	CHECK_INT(r.status, 200);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
+int main(void)
+{
+	weft_global_init();
+	const char *args[] = { NULL };
+	if (!ts_spawn(&server, args))
+		return 1;
+	RUN(test_status_and_links);
+	RUN(test_content_types);
+	RUN(test_body_limit);
+	RUN(test_timeouts);
+	RUN(test_retries);
+	RUN(test_retry_after);
+	RUN(test_redirects);
+	RUN(test_connection_refused);
+	RUN(test_async_many);
+	RUN(test_async_wake);
+	CHECK_INT(ts_stop(&server, SIGTERM), 0);
+	weft_global_cleanup();
+	return check_report();
+}

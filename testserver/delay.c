@@ -3,8 +3,8 @@
  *
  * Design: a binary min-heap of (deadline, connection) entries behind one mutex, and one
  * timer thread that sleeps on a CLOCK_MONOTONIC condition variable until the earliest
- * deadline, pops every expired entry and calls MHD_resume_connection() on it (outside
- * the lock). A worker thread never sleeps: it suspends its connection and pushes an
+ * deadline (rounded up to a 1 ms tick, so one wake-up serves a batch), pops every
+ * expired entry and calls MHD_resume_connection() on it (outside the lock). A worker thread never sleeps: it suspends its connection and pushes an
  * entry, then returns to its event loop, so thousands of delayed responses cost one
  * heap entry each and no thread.
  *

@@ -20,7 +20,8 @@ static const char crawl_help[] =
 	"\n"
 	"options:\n"
 	"  -e, --engine NAME    serial | mutex | channel | pool (default pool)\n"
-	"  -c, --concurrency N  threads (mutex, channel: at most N alive; pool: N workers)\n"
+	"  -c, --concurrency N  fetches at once: event: in flight (or 'auto': raised while\n"
+	"                       pages/s rise); pool: N workers; mutex, channel: threads alive\n"
 	"  -w, --web FILE       crawl a fake web instead of HTTP: a JSON-lines file, or\n"
 	"                       'builtin' for the lecture's golang.org table\n"
 	"  -f, --format FMT     text (the lecture's found:/missing: lines) | jsonl\n"
@@ -100,8 +101,12 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 	switch (ch) {
 	case 'e': o->cfg.engine = arg; return 0;
 	case 'c':
+		if (strcmp(arg, "auto") == 0) {
+			o->cfg.concurrency = WEFT_CONCURRENCY_AUTO;
+			return 0;
+		}
 		if (!parse_int(arg, 1, 1000000, &v))
-			return bad("--concurrency", arg, "expected an integer from 1 to 1000000");
+			return bad("--concurrency", arg, "expected 'auto' or an integer from 1 to 1000000");
 		o->cfg.concurrency = (int)v;
 		return 0;
 	case 'w': o->web = arg; return 0;
@@ -234,6 +239,9 @@ static void summary(const struct weft_crawl *c)
 		(unsigned long long)s.fetched, (unsigned long long)s.ok,
 		(unsigned long long)s.failed, s.seconds,
 		s.seconds > 0 ? (double)s.fetched / s.seconds : 0.0);
+	if (s.concurrency)
+		fprintf(stderr, "weft: -c auto settled on %llu fetches in flight\n",
+			(unsigned long long)s.concurrency);
 }
 
 static int exit_code(int rc)

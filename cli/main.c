@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 
@@ -19,6 +20,16 @@ static const char usage[] =
 	"exit codes: 0 ok, 1 broken links found, 2 usage error, 3 runtime error, 130 interrupted\n";
 
 static struct weft_crawl *volatile running;
+
+/* Every transfer in flight needs a socket: take the hard limit on open files, not 1024. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 static void on_signal(int sig)
 {
@@ -59,6 +70,7 @@ int main(int argc, char **argv)
 	}
 	/* Broken pipes are reported as output errors, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	if (weft_global_init() != WEFT_OK) {
 		fputs("weft: could not initialise libcurl/libxml2\n", stderr);
 		return EXIT_RUNTIME;

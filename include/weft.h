@@ -81,6 +81,8 @@ WEFT_API const char *weft_fetch_err_name(enum weft_fetch_err e);
 
 /* ---- Configuration ------------------------------------------------------------------------ */
 
+#define WEFT_CONCURRENCY_AUTO (-1)
+
 enum weft_scope_kind {
 	WEFT_SCOPE_HOST = 0, /* the seeds' hosts (default) */
 	WEFT_SCOPE_DOMAIN,   /* the seeds' registrable domains (Public Suffix List) */
@@ -94,7 +96,8 @@ enum weft_scope_kind {
  */
 struct weft_config {
 	const char *engine;         /* "serial", "mutex", "channel", "pool", "event"; NULL = default */
-	int concurrency;            /* threads or transfers in flight; 0 = engine default */
+	int concurrency;            /* threads or transfers in flight; 0 = engine default;
+				       WEFT_CONCURRENCY_AUTO: the event engine finds it */
 	int max_depth;              /* link hops from a seed; -1 = unlimited */
 	long max_pages;             /* stop admitting after this many URLs; 0 = unlimited */
 	enum weft_scope_kind scope;
@@ -177,6 +180,7 @@ struct weft_stats {
 	uint64_t bytes;     /* body bytes */
 	uint64_t threads;   /* threads started by the engine */
 	uint64_t inline_runs; /* work run inline because a thread could not be started */
+	uint64_t concurrency; /* the level -c auto settled on (0 when not auto) */
 	double seconds;     /* wall time of weft_crawl_run() */
 };
 

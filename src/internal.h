@@ -33,6 +33,7 @@ struct weft__stats {
 	atomic_uint_fast64_t bytes;
 	atomic_uint_fast64_t threads;
 	atomic_uint_fast64_t inline_runs;
+	atomic_uint_fast64_t concurrency;
 };
 
 /* One URL to fetch: admitted (or about to be) into the visited set. */

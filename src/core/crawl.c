@@ -16,9 +16,12 @@ static int check_config(const struct weft_config *cfg, const struct weft__engine
 {
 	if (!engine)
 		return weft__err(WEFT_E_INVAL, err, errlen, "unknown engine '%s'", cfg->engine);
-	if (cfg->concurrency < 0)
+	if (cfg->concurrency < 0 && cfg->concurrency != WEFT_CONCURRENCY_AUTO)
 		return weft__err(WEFT_E_INVAL, err, errlen, "concurrency must be >= 1, not %d",
 				 cfg->concurrency);
+	if (cfg->concurrency == WEFT_CONCURRENCY_AUTO && strcmp(engine->name, "event") != 0)
+		return weft__err(WEFT_E_INVAL, err, errlen,
+				 "-c auto needs the event engine, not '%s'", engine->name);
 	if (cfg->max_pages < 0)
 		return weft__err(WEFT_E_INVAL, err, errlen, "max pages must be >= 0");
 	if (cfg->scope > WEFT_SCOPE_ANY)
@@ -135,6 +138,7 @@ void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out)
 	out->bytes = atomic_load(&m->stats.bytes);
 	out->threads = atomic_load(&m->stats.threads);
 	out->inline_runs = atomic_load(&m->stats.inline_runs);
+	out->concurrency = atomic_load(&m->stats.concurrency);
 	out->seconds = c->seconds;
 }
 

@@ -1,5 +1,6 @@
 /* engine.c -- the table of engines. The first entry is the default. */
 #include <string.h>
+#include <sys/resource.h>
 
 #include "engine/engine.h"
 
@@ -32,5 +33,15 @@ const struct weft__engine_ops *weft__engine_find(const char *name)
 int weft__engine_concurrency(const struct weft_crawl *c)
 {
 	int n = c->cfg.concurrency > 0 ? c->cfg.concurrency : c->engine->default_concurrency;
+	if (strcmp(c->engine->name, "event") == 0 && (size_t)n > weft__fd_budget())
+		n = (int)weft__fd_budget(); /* a transfer needs a socket */
 	return n > 0 ? n : 1;
+}
+
+size_t weft__fd_budget(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 65536;
+	return rl.rlim_cur > 128 ? (size_t)(rl.rlim_cur - 64) : 64;
 }

@@ -24,6 +24,9 @@ extern const struct weft__engine_ops weft__engine_event;
 /* Look an engine up by name; NULL picks the default. NULL result: no such engine. */
 const struct weft__engine_ops *weft__engine_find(const char *name);
 
+/* How many sockets a crawl may use: the open-file limit minus some room. */
+size_t weft__fd_budget(void);
+
 /* The concurrency an engine runs with under c's configuration. */
 int weft__engine_concurrency(const struct weft_crawl *c);
 

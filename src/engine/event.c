@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "core/frontier.h"
+#include "engine/autoc.h"
 #include "engine/engine.h"
 
 struct loop;
@@ -31,7 +32,9 @@ struct loop {
 	struct weft__frontier frontier; /* loop thread only */
 	struct weft__jobs kids;         /* scratch for one completion */
 	size_t in_flight;
-	size_t max_in_flight;
+	size_t max_in_flight;           /* the -c level (or the auto controller's) */
+	bool autoc_on;                  /* -c auto */
+	struct weft__autoc autoc;
 };
 
 /* Admit the children of one page into the frontier. */
@@ -61,8 +64,13 @@ static void finish(struct slot *s, int fetch_rc)
 static void on_done(void *cookie, struct weft_response *resp)
 {
 	struct slot *s = cookie;
-	(void)resp; /* == &s->resp */
-	s->ev->in_flight--;
+	struct loop *ev = s->ev;
+	ev->in_flight--;
+	if (ev->autoc_on) {
+		weft__autoc_done(&ev->autoc, resp->ms, weft__now(),
+				 weft__frontier_len(&ev->frontier) > 0);
+		ev->max_in_flight = ev->autoc.level;
+	}
 	finish(s, WEFT_OK);
 }
 
@@ -101,6 +109,19 @@ static void start_more(struct loop *ev)
 		start_job(ev, &job);
 }
 
+/* -c auto: start at 32 in flight, never above what file descriptors allow. */
+static void setup_concurrency(struct loop *ev)
+{
+	struct weft_crawl *c = ev->c;
+	ev->autoc_on = c->cfg.concurrency == WEFT_CONCURRENCY_AUTO;
+	if (!ev->autoc_on) {
+		ev->max_in_flight = (size_t)weft__engine_concurrency(c);
+		return;
+	}
+	weft__autoc_init(&ev->autoc, 32, weft__fd_budget(), weft__now());
+	ev->max_in_flight = ev->autoc.level;
+}
+
 static int admit_seeds(struct loop *ev)
 {
 	for (size_t i = 0; i < ev->c->seeds.n; i++) {
@@ -115,8 +136,8 @@ static int admit_seeds(struct loop *ev)
 
 static int event_run(struct weft_crawl *c)
 {
-	struct loop ev = { .c = c, .f = c->fetcher,
-			   .max_in_flight = (size_t)weft__engine_concurrency(c) };
+	struct loop ev = { .c = c, .f = c->fetcher };
+	setup_concurrency(&ev);
 	int rc = weft__visited_mem_new(&ev.visited, 0, false);
 	if (rc == WEFT_OK)
 		rc = admit_seeds(&ev);
@@ -128,6 +149,8 @@ static int event_run(struct weft_crawl *c)
 		if (n < 0)
 			rc = n;
 	}
+	if (ev.autoc_on)
+		atomic_store(&c->stats.concurrency, ev.autoc.level);
 	weft__jobs_free(&ev.kids);
 	weft__frontier_free(&ev.frontier);
 	weft__visited_free(&ev.visited);

@@ -1,0 +1,65 @@
+/* autoc.c -- the `-c auto` controller (see autoc.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/autoc.h"
+
+#define MIN_ROUND 16
+
+void weft__autoc_init(struct weft__autoc *a, size_t start, size_t max, double now)
+{
+	*a = (struct weft__autoc){ .level = start, .min = 4, .max = max, .slow_start = true,
+				   .round_start = now, .peak = start };
+	if (a->level > max)
+		a->level = a->peak = max;
+}
+
+static void set_level(struct weft__autoc *a, size_t level)
+{
+	if (level < a->min)
+		level = a->min;
+	if (level > a->max)
+		level = a->max;
+	a->level = level;
+	if (level > a->peak)
+		a->peak = level;
+}
+
+/* Judge a finished round in which concurrency was the bottleneck. */
+static void judge(struct weft__autoc *a, double rate, double lat)
+{
+	bool faster = a->prev_rate == 0 || rate > a->prev_rate * 1.10;
+	bool slower = a->prev_rate > 0 && rate < a->prev_rate * 0.90;
+	bool queueing = a->best_lat > 0 && lat > a->best_lat * 2.0;
+	if (a->best_lat == 0 || lat < a->best_lat)
+		a->best_lat = lat;
+	if (slower || (queueing && !faster)) {
+		set_level(a, a->level * 3 / 4);
+		a->slow_start = false;
+	} else if (faster) {
+		set_level(a, a->slow_start ? a->level * 2 : a->level + a->level / 4);
+	} else {
+		a->slow_start = false; /* plateau: stay */
+	}
+	a->prev_rate = rate;
+}
+
+void weft__autoc_done(struct weft__autoc *a, double ms, double now, bool waiting)
+{
+	a->done++;
+	a->limited += waiting;
+	a->lat_sum += ms;
+	size_t round = a->level > MIN_ROUND ? a->level : MIN_ROUND;
+	if (a->done < round)
+		return;
+	double secs = now - a->round_start;
+	if (a->limited * 2 >= a->done && secs > 0)
+		judge(a, (double)a->done / secs, a->lat_sum / (double)a->done);
+	if (getenv("WEFT_AUTOC_DEBUG"))
+		fprintf(stderr, "autoc: level %zu rate %.0f lat %.1f limited %zu/%zu\n", a->level,
+			(double)a->done / secs, a->lat_sum / (double)a->done, a->limited, a->done);
+	a->done = 0;
+	a->lat_sum = 0;
+	a->limited = 0;
+	a->round_start = now;
+}

@@ -14,7 +14,11 @@
 #include "util/util.h"
 
 #define MIN_SLOTS 1024u
-/* Grow when count exceeds 3/4 of the slots: 8-byte slots then cost 10.7 to 21 bytes a URL. */
+/*
+ * Grow by half when count passes 3/4 of the slots, so the load stays between 1/2 and 3/4 and
+ * an 8-byte slot costs 10.7 to 16 bytes per URL. Tables are not powers of two; a fingerprint
+ * maps to a slot by multiply-shift (fp * n / 2^64), which keeps every slot equally likely.
+ */
 #define MAX_LOAD_NUM 3
 #define MAX_LOAD_DEN 4
 
@@ -23,55 +27,56 @@ struct mem_set {
 	bool locked;
 	pthread_mutex_t mu;   /* guards everything below when locked */
 	uint64_t *slots;
-	size_t mask;          /* slots - 1; slots is a power of two */
+	size_t n;             /* number of slots */
 	size_t count;
 };
 
-static size_t slot_of(const struct mem_set *s, uint64_t fp)
+__extension__ typedef unsigned __int128 u128; /* GCC and Clang have it on 64-bit targets */
+
+static size_t slot_of(uint64_t fp, size_t n)
 {
-	/* Fingerprints are uniformly distributed: the low bits are a fine index. */
-	return (size_t)fp & s->mask;
+	return (size_t)(((u128)fp * n) >> 64);
 }
 
-static void insert_fresh(uint64_t *slots, size_t mask, uint64_t fp)
+static void insert_fresh(uint64_t *slots, size_t n, uint64_t fp)
 {
-	size_t i = (size_t)fp & mask;
+	size_t i = slot_of(fp, n);
 	while (slots[i])
-		i = (i + 1) & mask;
+		i = i + 1 == n ? 0 : i + 1;
 	slots[i] = fp;
 }
 
 static int grow(struct mem_set *s)
 {
-	size_t n = (s->mask + 1) * 2;
+	size_t n = s->n + s->n / 2;
 	uint64_t *ns = calloc(n, sizeof(*ns));
 	if (!ns)
 		return WEFT_E_NOMEM;
-	for (size_t i = 0; i <= s->mask; i++)
+	for (size_t i = 0; i < s->n; i++)
 		if (s->slots[i])
-			insert_fresh(ns, n - 1, s->slots[i]);
+			insert_fresh(ns, n, s->slots[i]);
 	free(s->slots);
 	s->slots = ns;
-	s->mask = n - 1;
+	s->n = n;
 	return WEFT_OK;
 }
 
 /* The insert-if-absent core; the caller holds mu if the set is locked. */
 static int add_fp_unlocked(struct mem_set *s, uint64_t fp, size_t limit)
 {
-	size_t i = slot_of(s, fp);
+	size_t i = slot_of(fp, s->n);
 	while (s->slots[i]) {
 		if (s->slots[i] == fp)
 			return WEFT__SEEN;
-		i = (i + 1) & s->mask;
+		i = i + 1 == s->n ? 0 : i + 1;
 	}
 	if (limit && s->count >= limit)
 		return WEFT__FULL;
-	if ((s->count + 1) * MAX_LOAD_DEN > (s->mask + 1) * MAX_LOAD_NUM) {
+	if ((s->count + 1) * MAX_LOAD_DEN > s->n * MAX_LOAD_NUM) {
 		int rc = grow(s);
 		if (rc)
 			return rc;
-		insert_fresh(s->slots, s->mask, fp);
+		insert_fresh(s->slots, s->n, fp);
 	} else {
 		s->slots[i] = fp;
 	}
@@ -102,7 +107,7 @@ static bool mem_contains(struct weft__visited *v, const char *key, size_t len)
 	bool found = false;
 	if (s->locked)
 		pthread_mutex_lock(&s->mu);
-	for (size_t i = slot_of(s, fp); s->slots[i]; i = (i + 1) & s->mask)
+	for (size_t i = slot_of(fp, s->n); s->slots[i]; i = i + 1 == s->n ? 0 : i + 1)
 		if (s->slots[i] == fp) {
 			found = true;
 			break;
@@ -128,7 +133,7 @@ static size_t mem_bytes(struct weft__visited *v)
 	struct mem_set *s = (struct mem_set *)v;
 	if (s->locked)
 		pthread_mutex_lock(&s->mu);
-	size_t n = (s->mask + 1) * sizeof(uint64_t);
+	size_t n = s->n * sizeof(uint64_t);
 	if (s->locked)
 		pthread_mutex_unlock(&s->mu);
 	return n + sizeof(*s);
@@ -160,13 +165,13 @@ int weft__visited_mem_new(struct weft__visited **out, size_t expect, bool locked
 		return WEFT_E_NOMEM;
 	size_t n = MIN_SLOTS;
 	while (n / MAX_LOAD_DEN * MAX_LOAD_NUM < expect && n < ((size_t)1 << 40))
-		n *= 2;
+		n += n / 2;
 	s->slots = calloc(n, sizeof(*s->slots));
 	if (!s->slots) {
 		free(s);
 		return WEFT_E_NOMEM;
 	}
-	s->mask = n - 1;
+	s->n = n;
 	s->locked = locked;
 	if (locked)
 		pthread_mutex_init(&s->mu, NULL);

@@ -48,6 +48,13 @@ WEFT_API void weft_url_free(struct weft_url **u);
 WEFT_API int weft_url_resolve(const char *base, const char *input, size_t len,
 			      const char *encoding, char **out);
 
+/*
+ * Like weft_url_resolve() against an already parsed base (may be NULL): parse a page's base URL
+ * once and resolve all its links with this, which is about twice as fast.
+ */
+WEFT_API int weft_url_resolve_parsed(const struct weft_url *base, const char *input, size_t len,
+				     const char *encoding, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,8 +59,9 @@ struct weft_html {
 	htmlParserCtxtPtr px;
 	weft_link_fn *fn;
 	void *cookie;
-	char *page;                     /* the page URL's key; NULL: none (absolute links only) */
-	char *base;                     /* the document base's key once frozen; NULL: page */
+	struct weft_url *page;          /* the page URL; NULL: none (absolute links only) */
+	struct weft_url *base;          /* the first <base href>'s URL; NULL: the page's */
+	struct buf key;                 /* the NUL-terminated key handed to the callback */
 	const struct weft__enc *transport; /* from the HTTP charset, or NULL */
 	const struct weft__enc *enc;    /* the document's encoding; NULL until sniffed */
 	const char *url_enc;            /* its output encoding, for queries */
@@ -89,34 +90,11 @@ struct weft_html {
 
 /* ---- URLs ---------------------------------------------------------------------------------- */
 
-/* Resolve v[0..n) against base (a key; NULL: no base). *out: malloc'd key, or NULL. */
-static int resolve(const struct weft_html *h, const char *base, const char *v, size_t n,
-		   char **out)
-{
-	*out = NULL;
-	return weft_url_resolve(base, v, n, h->url_enc, out);
-}
-
 /* ---- Links --------------------------------------------------------------------------------- */
 
 static bool is_ascii_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-/* Resolve one link value against the current base and hand it to the callback. */
-static void emit_link(struct weft_html *h, enum weft_link_tag tag, const char *v, size_t n)
-{
-	char *key = NULL;
-	int rc = resolve(h, h->base ? h->base : h->page, v, n, &key);
-	if (rc == WEFT_E_NOMEM)
-		h->rc = rc;
-	if (rc != WEFT_OK)
-		return;
-	int stop = h->fn(h->cookie, key, strlen(key), tag);
-	free(key);
-	if (stop && !h->rc)
-		h->rc = stop;
 }
 
 static int buf_add(struct buf *b, const void *p, size_t n)
@@ -134,6 +112,27 @@ static int buf_add(struct buf *b, const void *p, size_t n)
 	memcpy(b->p + b->n, p, n);
 	b->n += n;
 	return WEFT_OK;
+}
+
+/* Resolve one link value against the current base and hand its key to the callback. */
+static void emit_link(struct weft_html *h, enum weft_link_tag tag, const char *v, size_t n)
+{
+	struct weft_url *u = NULL;
+	int rc = weft_url_parse(&u, v, n, h->base ? h->base : h->page, h->url_enc);
+	if (rc == WEFT_E_NOMEM)
+		h->rc = rc;
+	if (rc != WEFT_OK)
+		return; /* not a URL: browsers drop it too */
+	size_t klen = weft_url_key_len(u);
+	h->key.n = 0;
+	if (buf_add(&h->key, weft_url_href(u), klen) || buf_add(&h->key, "", 1)) {
+		h->rc = WEFT_E_NOMEM;
+	} else {
+		int stop = h->fn(h->cookie, h->key.p, klen, tag);
+		if (stop && !h->rc)
+			h->rc = stop;
+	}
+	weft_url_free(&u);
 }
 
 /* Emit every queued link against the now-known base, in document order, and stop queueing. */
@@ -180,17 +179,18 @@ static void on_link(struct weft_html *h, enum weft_link_tag tag, const char *v)
 static void on_base(struct weft_html *h, const char *v)
 {
 	h->base_seen = true;
-	char *key = NULL;
-	int rc = resolve(h, h->page, v ? v : "", v ? strlen(v) : 0, &key);
+	struct weft_url *u = NULL;
+	int rc = weft_url_parse(&u, v ? v : "", v ? strlen(v) : 0, h->page, h->url_enc);
 	if (rc == WEFT_E_NOMEM) {
 		h->rc = rc;
 		return;
 	}
 	/* HTML "set the frozen base URL": failure, data: and javascript: fall back to the page. */
-	if (rc == WEFT_OK && strncmp(key, "data:", 5) != 0 && strncmp(key, "javascript:", 11) != 0)
-		h->base = key;
+	const char *scheme = u ? weft_url_protocol(u) : "";
+	if (rc == WEFT_OK && strcmp(scheme, "data:") != 0 && strcmp(scheme, "javascript:") != 0)
+		h->base = u;
 	else
-		free(key);
+		weft_url_free(&u);
 	if (!h->frozen)
 		freeze(h);
 }
@@ -482,7 +482,7 @@ int weft_html_new(struct weft_html **out, const char *page_url, const char *char
 	if (charset)
 		h->transport = weft__enc_for_label(charset, strlen(charset));
 	if (page_url) {
-		rc = weft_url_resolve(NULL, page_url, strlen(page_url), NULL, &h->page);
+		rc = weft_url_parse(&h->page, page_url, strlen(page_url), NULL, NULL);
 		if (rc)
 			goto fail;
 	}
@@ -549,8 +549,9 @@ void weft_html_free(struct weft_html **hp)
 		htmlFreeParserCtxt(h->px);
 	weft__dec_fini(&h->dec);
 	free(h->pending.p);
-	free(h->page);
-	free(h->base);
+	weft_url_free(&h->page);
+	weft_url_free(&h->base);
+	free(h->key.p);
 	free(h);
 	*hp = NULL;
 }

@@ -99,6 +99,8 @@ static bool is_ascii_ws(char c)
 
 static int buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return WEFT_OK;
 	if (b->cap - b->n < n) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap - b->n < n)
@@ -154,7 +156,9 @@ static void freeze(struct weft_html *h)
 /* A link element's value: trimmed, then emitted now or queued until the base is known. */
 static void on_link(struct weft_html *h, enum weft_link_tag tag, const char *v)
 {
-	size_t n = v ? strlen(v) : 0; /* an attribute without a value is "" */
+	if (!v)
+		v = ""; /* an attribute without a value */
+	size_t n = strlen(v);
 	while (n && is_ascii_ws(*v)) {
 		v++;
 		n--;

@@ -82,7 +82,8 @@ static void check_dec(const char *label, const char *in, size_t n, const char *w
 	for (size_t s = 0; s <= n; s++) {
 		char *got = dec_split(label, in, n, s);
 		if (strcmp(got, want) != 0) {
-			CHECK_FAIL("decode %s split at %zu: \"%s\", want \"%s\"", label, s, got, want);
+			CHECK_FAIL("decode %s split at %zu: \"%s\", want \"%s\"", label, s, got,
+				   want);
 			free(got);
 			return;
 		}
@@ -273,6 +274,7 @@ static void test_elements(void)
 	LINKS("<a href=ftp://x.test/f><a href=javascript:x()><a href=mailto:m@x.test>",
 	      "a ftp://x.test/f|a javascript:x()|a mailto:m@x.test");
 	LINKS("<a href=\"http://x.test/a&amp;b\">", "a http://x.test/a&b");
+	LINKS("<a href><a href=''><a href=#top>", "a " PAGE "|a " PAGE "|a " PAGE);
 }
 
 static void test_base(void)

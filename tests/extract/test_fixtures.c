@@ -37,7 +37,8 @@ static const struct known known[] = {
 	  "Rewriting it before the parser is unsafe: the extractor cannot tell script from "
 	  "content, and in a script \"//<![CDATA[\" is common and its next '>' can be the one of "
 	  "</script>, which would then never end" },
-	{ "11-script-style.html", { NULL }, { "http://127.0.0.1:8000/inside-double-escaped-script" },
+	{ "11-script-style.html", { NULL },
+	  { "http://127.0.0.1:8000/inside-double-escaped-script" },
 	  "libxml2's HTML parser is HTML4-era: it does not implement the HTML5 script data escaped "
 	  "and double-escaped states (\"<!--<script>\" inside a script), so it ends the script at "
 	  "the first \"</script>\" and parses the <a> after it" },
@@ -181,14 +182,16 @@ static void judge(const char *file, const struct strlist *miss, const struct str
 	bool clean = miss->n == 0 && extra->n == 0;
 	if (clean && !k) {
 		t->passed++;
-		fprintf(stderr, "pass  %s%s\n", file, devs ? " (standard's answer, deviations.json)" : "");
+		fprintf(stderr, "pass  %s%s\n", file,
+			devs ? " (standard's answer, deviations.json)" : "");
 		return;
 	}
 	if (k && same_set(k->missing, miss) && same_set(k->extra, extra)) {
 		t->known++;
 		fprintf(stderr, "known %s: %s\n", file, k->reason);
 	} else if (k && clean) {
-		CHECK_FAIL("%s: listed as a known difference but now passes: update the list", file);
+		CHECK_FAIL("%s: a listed known difference no longer happens: update the list",
+			   file);
 	} else {
 		CHECK_FAIL("%s: links differ from the browser's%s", file,
 			   k ? " (and from the known difference)" : "");

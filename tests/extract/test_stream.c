@@ -225,7 +225,8 @@ static void test_big_page_flat_memory(void)
 
 static const char *const tokens[] = {
 	"<a href=", "<a href=\"", "<A HREF='", "\"", "'", ">", "<", "</a>", "<!--", "-->", "<!-->",
-	"<!", "<?", "<![CDATA[", "]]>", "<script>", "</script>", "<style>", "</style", "<base href=",
+	"<!", "<?", "<![CDATA[", "]]>", "<script>", "</script>", "<style>", "</style",
+	"<base href=",
 	"<template>", "</template>", "<plaintext>", "<textarea>", "</textarea>", "<frameset>",
 	"<frame src=", "<iframe src=", "<area href=", "&", "&#", "&#x", "&amp", "&amp;", "&not",
 	"&#0;", "&#x110000;", "&NotNestedGreaterGreater;", "\0", "\r", "\r\n", "\n", " ", "/",

@@ -3,7 +3,10 @@
  *
  * Design. Bytes go through the pipeline of extract_int.h (sniff, decode to UTF-8, normalise)
  * into htmlParseChunk() as they arrive; no DOM is built and the body is never buffered, so
- * memory stays flat whatever the page size. The SAX startElement handler picks a[href],
+ * memory stays flat whatever the page size: what is held is the first 1024 bytes until the
+ * encoding is known, and in libxml2 the construct being parsed (a tag, a comment, a text run).
+ * That needs three workarounds for libxml2 2.9's push parser (see to_parser(),
+ * unstick_lookahead() and shrink_input()). The SAX startElement handler picks a[href],
  * area[href], iframe[src], frame[src] and the first <base href>, and emulates the parts of the
  * HTML5 tree builder that decide whether an element is in the DOM at all, which libxml2 (an
  * HTML 4 parser) does not know:

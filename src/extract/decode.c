@@ -149,7 +149,8 @@ static size_t run_utf16(struct out *o, const unsigned char *p, size_t n, bool fi
 {
 	size_t i = 0;
 	while (i + 2 <= n && !o->rc) {
-		uint32_t u = be ? (uint32_t)(p[i] << 8 | p[i + 1]) : (uint32_t)(p[i + 1] << 8 | p[i]);
+		uint32_t u = be ? (uint32_t)(p[i] << 8 | p[i + 1])
+				: (uint32_t)(p[i + 1] << 8 | p[i]);
 		if (u < 0xD800 || u > 0xDFFF) {
 			put_cp(o, u);
 			i += 2;
@@ -287,7 +288,7 @@ static size_t run_carry(struct weft__dec *d, struct out *o, const unsigned char 
 		size_t done = run_any(d, o, tmp, total, final && used + add == n);
 		if (done < d->n_carry) { /* still incomplete: all input so far joins the carry */
 			if (total > sizeof(d->carry))
-				total = sizeof(d->carry); /* cannot happen: sequences are <= 4 bytes */
+				total = sizeof(d->carry); /* never: sequences are <= 4 bytes */
 			memcpy(d->carry, tmp, total);
 			d->n_carry = total;
 			return n;

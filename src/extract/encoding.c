@@ -425,6 +425,17 @@ static bool is_alpha(unsigned c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* At "<" + ASCII letter or "</" + ASCII letter: a tag the prescan skips. */
+static bool tag_open(const struct scan *s)
+{
+	size_t left = s->n - s->i;
+	if (left < 2 || s->p[s->i] != '<')
+		return false;
+	if (is_alpha(s->p[s->i + 1]))
+		return true;
+	return left > 2 && s->p[s->i + 1] == '/' && is_alpha(s->p[s->i + 2]);
+}
+
 /* Skip a tag other than <meta> (the prescan reads and drops its attributes). */
 static void skip_tag(struct scan *s)
 {
@@ -449,7 +460,8 @@ const struct weft__enc *weft__enc_prescan(const unsigned char *p, size_t n)
 		if (starts_ci(&s, "<!--")) {
 			/* The first "-->" whose '>' comes after the "<!" ("<!-->" closes). */
 			size_t j = s.i + 4;
-			while (j < s.n && !(s.p[j] == '>' && s.p[j - 1] == '-' && s.p[j - 2] == '-'))
+			while (j < s.n &&
+			       !(s.p[j] == '>' && s.p[j - 1] == '-' && s.p[j - 2] == '-'))
 				j++;
 			s.i = j + 1;
 		} else if (starts_ci(&s, "<meta") && s.n - s.i > 5 &&
@@ -458,8 +470,7 @@ const struct weft__enc *weft__enc_prescan(const unsigned char *p, size_t n)
 			const struct weft__enc *e = meta_tag(&s);
 			if (e)
 				return e;
-		} else if (s.n - s.i > 2 && s.p[s.i] == '<' &&
-			   (is_alpha(s.p[s.i + 1]) || (s.p[s.i + 1] == '/' && is_alpha(s.p[s.i + 2])))) {
+		} else if (tag_open(&s)) {
 			skip_tag(&s);
 		} else if (s.n - s.i > 1 && s.p[s.i] == '<' &&
 			   (s.p[s.i + 1] == '!' || s.p[s.i + 1] == '/' || s.p[s.i + 1] == '?')) {

@@ -3,15 +3,15 @@
  *
  * The body goes through a pipeline before libxml2 sees it:
  *
- *   bytes -> sniff (encoding.c) -> decode to UTF-8 (decode.c) -> normalise (charref.c)
+ *   bytes -> sniff (encoding.c) -> decode to UTF-8 (decode.c) -> normalise (normalize.c)
  *         -> libxml2 HTML push parser, SAX mode (html.c) -> links
  *
  * encoding.c picks the document's encoding the way the HTML Standard does (BOM, HTTP charset,
  * <meta> prescan of the first 1024 bytes, default). decode.c turns any encoding into valid UTF-8
- * (so libxml2 never meets an encoding error or a late <meta> switch). charref.c rewrites what
+ * (so libxml2 never meets an encoding error or a late <meta> switch). normalize.c rewrites what
  * libxml2's HTML4-era tokenizer gets wrong and a context-free rewrite can fix: NUL bytes, CR,
  * and character references, which it resolves per the HTML Standard and re-emits as numeric
- * references that libxml2 decodes exactly.
+ * references that libxml2 decodes exactly, plus a few markup rewrites.
  *
  * Every stage is a plain struct owned by one extractor; nothing here has global mutable state.
  */
@@ -81,12 +81,14 @@ void weft__dec_fini(struct weft__dec *d);
 int weft__dec_run(struct weft__dec *d, const unsigned char *in, size_t n, bool final,
 		  weft__sink_fn *sink, void *arg);
 
-/* ---- charref.c: the normaliser in front of libxml2 -------------------------------------- */
+/* ---- normalize.c: the normaliser in front of libxml2 ------------------------------------ */
 
 struct weft__norm {
 	char out[8192];  /* output buffer, flushed to the sink when full and after each call */
 	size_t n_out;
-	int state;       /* where in a "&..." or "\r" the last call stopped */
+	int state;       /* where in a "&..." reference the last call stopped */
+	int mk;          /* where in a "<..." the last call stopped */
+	bool after_cr;   /* the last character was a CR (a following LF is dropped) */
 	char ref[40];    /* the name of a named reference being read */
 	size_t n_ref;
 	uint32_t num;    /* the value of a numeric reference being read (saturated) */

@@ -3,7 +3,10 @@
  *
  * Design. Bytes go through the pipeline of extract_int.h (sniff, decode to UTF-8, normalise)
  * into htmlParseChunk() as they arrive; no DOM is built and the body is never buffered, so
- * memory stays flat whatever the page size. The SAX startElement handler picks a[href],
+ * memory stays flat whatever the page size: what is held is the first 1024 bytes until the
+ * encoding is known, and in libxml2 the construct being parsed (a tag, a comment, a text run).
+ * That needs three workarounds for libxml2 2.9's push parser (see to_parser(),
+ * unstick_lookahead() and shrink_input()). The SAX startElement handler picks a[href],
  * area[href], iframe[src], frame[src] and the first <base href>, and emulates the parts of the
  * HTML5 tree builder that decide whether an element is in the DOM at all, which libxml2 (an
  * HTML 4 parser) does not know:
@@ -13,7 +16,7 @@
  *   - <frame> outside a <frameset> is dropped;
  *   - a tag cut off by the end of the file is dropped.
  * libxml2 already keeps the first of duplicate attributes, lower-cases names, decodes entities
- * (after charref.c made them unambiguous) and treats script and style as raw text.
+ * (after normalize.c made them unambiguous) and treats script and style as raw text.
  *
  * The base URL. Browsers resolve element.href lazily against the document's base, which is the
  * first <base href> wherever it appears (even after the link). So link values wait, raw, in a
@@ -31,6 +34,8 @@
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlversion.h>
 
 #include <weft.h>
 #include <weft/extract.h>
@@ -39,6 +44,8 @@
 #include "extract/extract_int.h"
 
 #define SNIFF_MAX 1024             /* the prescan window */
+#define SHRINK_AT (32 * 1024)      /* consumed bytes libxml2 may keep before we drop them */
+#define CHUNK_MAX (16 * 1024)      /* the longest chunk we hand to libxml2 */
 #define PENDING_MAX (1u << 20)     /* link bytes held while the base may still change */
 #define PARSE_OPTIONS                                                                    \
 	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | \
@@ -55,8 +62,9 @@ struct weft_html {
 	htmlParserCtxtPtr px;
 	weft_link_fn *fn;
 	void *cookie;
-	char *page;                     /* the page URL's key; NULL: none (absolute links only) */
-	char *base;                     /* the document base's key once frozen; NULL: page */
+	struct weft_url *page;          /* the page URL; NULL: none (absolute links only) */
+	struct weft_url *base;          /* the first <base href>'s URL; NULL: the page's */
+	struct buf key;                 /* the NUL-terminated key handed to the callback */
 	const struct weft__enc *transport; /* from the HTTP charset, or NULL */
 	const struct weft__enc *enc;    /* the document's encoding; NULL until sniffed */
 	const char *url_enc;            /* its output encoding, for queries */
@@ -64,6 +72,8 @@ struct weft_html {
 	size_t n_head;
 	struct weft__dec dec;
 	struct weft__norm norm;
+	char chunk[CHUNK_MAX];           /* normalised text not yet given to libxml2 */
+	size_t n_chunk;
 
 	/* What the tree builder would know. */
 	unsigned template_depth;        /* inside <template> content: nothing counts */
@@ -71,6 +81,8 @@ struct weft_html {
 	const char *raw;                /* inside this raw-text element; NULL: not */
 	bool plaintext;                 /* after <plaintext>: only text to the end */
 	bool terminating;               /* the final htmlParseChunk() is running */
+	size_t stuck_pos;               /* see unstick_lookahead() */
+	size_t rescan_at;
 
 	bool base_seen;                 /* the first <base href> was seen */
 	bool frozen;                    /* the base can no longer change: emit at once */
@@ -81,14 +93,6 @@ struct weft_html {
 
 /* ---- URLs ---------------------------------------------------------------------------------- */
 
-/* Resolve v[0..n) against base (a key; NULL: no base). *out: malloc'd key, or NULL. */
-static int resolve(const struct weft_html *h, const char *base, const char *v, size_t n,
-		   char **out)
-{
-	*out = NULL;
-	return weft_url_resolve(base, v, n, h->url_enc, out);
-}
-
 /* ---- Links --------------------------------------------------------------------------------- */
 
 static bool is_ascii_ws(char c)
@@ -96,23 +100,10 @@ static bool is_ascii_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
-/* Resolve one link value against the current base and hand it to the callback. */
-static void emit_link(struct weft_html *h, enum weft_link_tag tag, const char *v, size_t n)
-{
-	char *key = NULL;
-	int rc = resolve(h, h->base ? h->base : h->page, v, n, &key);
-	if (rc == WEFT_E_NOMEM)
-		h->rc = rc;
-	if (rc != WEFT_OK)
-		return;
-	int stop = h->fn(h->cookie, key, strlen(key), tag);
-	free(key);
-	if (stop && !h->rc)
-		h->rc = stop;
-}
-
 static int buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return WEFT_OK;
 	if (b->cap - b->n < n) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap - b->n < n)
@@ -126,6 +117,27 @@ static int buf_add(struct buf *b, const void *p, size_t n)
 	memcpy(b->p + b->n, p, n);
 	b->n += n;
 	return WEFT_OK;
+}
+
+/* Resolve one link value against the current base and hand its key to the callback. */
+static void emit_link(struct weft_html *h, enum weft_link_tag tag, const char *v, size_t n)
+{
+	struct weft_url *u = NULL;
+	int rc = weft_url_parse(&u, v, n, h->base ? h->base : h->page, h->url_enc);
+	if (rc == WEFT_E_NOMEM)
+		h->rc = rc;
+	if (rc != WEFT_OK)
+		return; /* not a URL: browsers drop it too */
+	size_t klen = weft_url_key_len(u);
+	h->key.n = 0;
+	if (buf_add(&h->key, weft_url_href(u), klen) || buf_add(&h->key, "", 1)) {
+		h->rc = WEFT_E_NOMEM;
+	} else {
+		int stop = h->fn(h->cookie, h->key.p, klen, tag);
+		if (stop && !h->rc)
+			h->rc = stop;
+	}
+	weft_url_free(&u);
 }
 
 /* Emit every queued link against the now-known base, in document order, and stop queueing. */
@@ -147,7 +159,9 @@ static void freeze(struct weft_html *h)
 /* A link element's value: trimmed, then emitted now or queued until the base is known. */
 static void on_link(struct weft_html *h, enum weft_link_tag tag, const char *v)
 {
-	size_t n = v ? strlen(v) : 0; /* an attribute without a value is "" */
+	if (!v)
+		v = ""; /* an attribute without a value */
+	size_t n = strlen(v);
 	while (n && is_ascii_ws(*v)) {
 		v++;
 		n--;
@@ -172,17 +186,18 @@ static void on_link(struct weft_html *h, enum weft_link_tag tag, const char *v)
 static void on_base(struct weft_html *h, const char *v)
 {
 	h->base_seen = true;
-	char *key = NULL;
-	int rc = resolve(h, h->page, v ? v : "", v ? strlen(v) : 0, &key);
+	struct weft_url *u = NULL;
+	int rc = weft_url_parse(&u, v ? v : "", v ? strlen(v) : 0, h->page, h->url_enc);
 	if (rc == WEFT_E_NOMEM) {
 		h->rc = rc;
 		return;
 	}
 	/* HTML "set the frozen base URL": failure, data: and javascript: fall back to the page. */
-	if (rc == WEFT_OK && strncmp(key, "data:", 5) != 0 && strncmp(key, "javascript:", 11) != 0)
-		h->base = key;
+	const char *scheme = u ? weft_url_protocol(u) : "";
+	if (rc == WEFT_OK && strcmp(scheme, "data:") != 0 && strcmp(scheme, "javascript:") != 0)
+		h->base = u;
 	else
-		free(key);
+		weft_url_free(&u);
 	if (!h->frozen)
 		freeze(h);
 }
@@ -294,15 +309,107 @@ static void no_error(void *ctx, xmlErrorPtr err)
 
 /* ---- The pipeline ----------------------------------------------------------------------- */
 
-/* Last stage: normalised UTF-8 into libxml2. */
+/*
+ * libxml2 2.9 shrinks its push buffer only from a few parse paths (text, comments, script, PIs
+ * near the end of the data), and after some inputs never again: fed in small chunks, or after
+ * a long attribute, the buffer would end up holding the whole body. So between chunks we drop
+ * what the parser has consumed ourselves, with the same call those paths use, and move the
+ * push parser's lookahead offset (checkIndex, counted from the buffer start) by as much.
+ * Written against 2.9.14's input handling, which 2.11 reworked: compiled only before that.
+ */
+static void shrink_input(htmlParserCtxtPtr px)
+{
+#if LIBXML_VERSION < 21100
+	xmlParserInputPtr in = px->input;
+	if (!in || !in->buf || in->cur - in->base < SHRINK_AT || px->instate == XML_PARSER_EOF)
+		return;
+	long before = (long)(in->cur - in->base);
+	xmlParserInputShrink(in);
+	long moved = before - (long)(in->cur - in->base);
+	if (px->checkIndex > 0)
+		px->checkIndex = px->checkIndex > moved ? px->checkIndex - moved : 0;
+#else
+	(void)px;
+#endif
+}
+
+/*
+ * libxml2 2.9's push parser, waiting for the end of a construct ('>' of a tag, "-->" of a
+ * comment, '<' after text), remembers how far it scanned (checkIndex) and resumes there with
+ * the next chunk. Two resumes are wrong: it keeps "inside a quoted value" but not which quote
+ * opened it, so a tag whose quoted value spans two chunks is never closed; and a comment whose
+ * "--" and '>' arrive in different chunks is never closed either. Either way the parser then
+ * holds the rest of the document until the end. So when a scan is pending and the parser made
+ * no progress, we make it rescan from the start of the construct (checkIndex 0, always a valid
+ * state). A rescan costs the pending length, so for a long construct we let the pending data
+ * double between rescans: linear in total, and at most about twice the construct is held.
+ * Written against 2.9.14, whose push parser 2.11 reworked: compiled only before that.
+ */
+static void unstick_lookahead(struct weft_html *h)
+{
+#if LIBXML_VERSION < 21100
+	htmlParserCtxtPtr px = h->px;
+	xmlParserInputPtr in = px->input;
+	if (!in || px->checkIndex <= 0)
+		return;
+	size_t pos = (size_t)in->consumed + (size_t)(in->cur - in->base);
+	if (pos != h->stuck_pos) {
+		h->stuck_pos = pos;
+		h->rescan_at = 0;
+	}
+	size_t pending = (size_t)(in->end - in->cur);
+	if (pending < h->rescan_at)
+		return;
+	px->checkIndex = 0;
+	h->rescan_at = pending * 2;
+#else
+	(void)h;
+#endif
+}
+
+/* One chunk into libxml2, then the 2.9 workarounds. */
+static int parse_chunk(struct weft_html *h, const char *p, size_t n)
+{
+	if (h->rc || h->plaintext || n == 0)
+		return h->rc;
+	htmlParseChunk(h->px, p, (int)n, 0);
+	unstick_lookahead(h);
+	shrink_input(h->px);
+	if (h->px->errNo == XML_ERR_NO_MEMORY && !h->rc)
+		h->rc = WEFT_E_NOMEM;
+	return h->rc;
+}
+
+/*
+ * Last stage: normalised UTF-8 into libxml2, cut just before a '<'. libxml2 2.9's push parser
+ * has more chunk-boundary bugs than unstick_lookahead() can undo: a chunk ending inside
+ * "</script" makes it take the end tag for script text, so the script never ends. A chunk
+ * that ends before a '<' splits no end tag, and no tag or comment without a '<' inside. Only
+ * a run of CHUNK_MAX bytes without a '<' (long text or attribute) is cut elsewhere.
+ */
 static int to_parser(void *arg, const char *p, size_t n)
 {
 	struct weft_html *h = arg;
-	if (h->rc || h->plaintext)
-		return h->rc;
-	htmlParseChunk(h->px, p, (int)n, 0);
-	if (h->px->errNo == XML_ERR_NO_MEMORY && !h->rc)
-		h->rc = WEFT_E_NOMEM;
+	while (n && !h->rc) {
+		size_t k = CHUNK_MAX - h->n_chunk < n ? CHUNK_MAX - h->n_chunk : n;
+		size_t old = h->n_chunk;
+		memcpy(h->chunk + old, p, k);
+		h->n_chunk += k;
+		p += k;
+		n -= k;
+		/* What is kept starts at a '<' and holds no other: look only at the new bytes. */
+		size_t cut = 0;
+		for (size_t i = h->n_chunk; i > old && i > 1 && !cut; i--)
+			if (h->chunk[i - 1] == '<')
+				cut = i - 1;
+		if (!cut && h->n_chunk == CHUNK_MAX)
+			cut = CHUNK_MAX;
+		if (cut == 0)
+			continue;
+		parse_chunk(h, h->chunk, cut);
+		memmove(h->chunk, h->chunk + cut, h->n_chunk - cut);
+		h->n_chunk -= cut;
+	}
 	return h->rc;
 }
 
@@ -320,6 +427,10 @@ static int push(struct weft_html *h, const unsigned char *p, size_t n, bool fina
 	int rc = weft__dec_run(&h->dec, p, n, final, to_norm, h);
 	if (!rc && final)
 		rc = weft__norm_run(&h->norm, NULL, 0, true, to_parser, h);
+	if (!rc && final) {
+		rc = parse_chunk(h, h->chunk, h->n_chunk);
+		h->n_chunk = 0;
+	}
 	return rc;
 }
 
@@ -378,7 +489,7 @@ int weft_html_new(struct weft_html **out, const char *page_url, const char *char
 	if (charset)
 		h->transport = weft__enc_for_label(charset, strlen(charset));
 	if (page_url) {
-		rc = weft_url_resolve(NULL, page_url, strlen(page_url), NULL, &h->page);
+		rc = weft_url_parse(&h->page, page_url, strlen(page_url), NULL, NULL);
 		if (rc)
 			goto fail;
 	}
@@ -445,8 +556,9 @@ void weft_html_free(struct weft_html **hp)
 		htmlFreeParserCtxt(h->px);
 	weft__dec_fini(&h->dec);
 	free(h->pending.p);
-	free(h->page);
-	free(h->base);
+	weft_url_free(&h->page);
+	weft_url_free(&h->base);
+	free(h->key.p);
 	free(h);
 	*hp = NULL;
 }

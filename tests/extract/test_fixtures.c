@@ -31,18 +31,33 @@ struct known {
 };
 
 static const struct known known[] = {
+	{ "10-comments.html", { NULL }, { "http://127.0.0.1:8000/in-cdata" },
+	  "libxml2's HTML parser is HTML4-era: in HTML content \"<![CDATA[\" opens an HTML5 bogus "
+	  "comment that ends at the next '>', libxml2 reads it as text and parses the <a> inside. "
+	  "Rewriting it before the parser is unsafe: the extractor cannot tell script from "
+	  "content, and in a script \"//<![CDATA[\" is common and its next '>' can be the one of "
+	  "</script>, which would then never end" },
+	{ "11-script-style.html", { NULL },
+	  { "http://127.0.0.1:8000/inside-double-escaped-script" },
+	  "libxml2's HTML parser is HTML4-era: it does not implement the HTML5 script data escaped "
+	  "and double-escaped states (\"<!--<script>\" inside a script), so it ends the script at "
+	  "the first \"</script>\" and parses the <a> after it" },
 	{ NULL, { NULL }, { NULL }, NULL },
 };
 
 struct totals {
-	int pages, passed, known, links, links_ok, http, http_ok;
+	int pages, passed, known, links, links_ok, http, http_ok, extra;
 };
+
+static bool known_seen[sizeof(known) / sizeof(known[0])];
 
 static const struct known *known_for(const char *file)
 {
 	for (size_t i = 0; known[i].file; i++)
-		if (strcmp(known[i].file, file) == 0)
+		if (strcmp(known[i].file, file) == 0) {
+			known_seen[i] = true;
 			return &known[i];
+		}
 	return NULL;
 }
 
@@ -167,14 +182,16 @@ static void judge(const char *file, const struct strlist *miss, const struct str
 	bool clean = miss->n == 0 && extra->n == 0;
 	if (clean && !k) {
 		t->passed++;
-		fprintf(stderr, "pass  %s%s\n", file, devs ? " (standard's answer, deviations.json)" : "");
+		fprintf(stderr, "pass  %s%s\n", file,
+			devs ? " (standard's answer, deviations.json)" : "");
 		return;
 	}
 	if (k && same_set(k->missing, miss) && same_set(k->extra, extra)) {
 		t->known++;
 		fprintf(stderr, "known %s: %s\n", file, k->reason);
 	} else if (k && clean) {
-		CHECK_FAIL("%s: listed as a known difference but now passes: update the list", file);
+		CHECK_FAIL("%s: a listed known difference no longer happens: update the list",
+			   file);
 	} else {
 		CHECK_FAIL("%s: links differ from the browser's%s", file,
 			   k ? " (and from the known difference)" : "");
@@ -193,6 +210,7 @@ static void check_page(const char *dir, json_t *line, json_t *devs, struct total
 	}
 	struct strlist want = { 0 }, want_http = { 0 }, got = { 0 }, got_http = { 0 };
 	struct strlist miss = { 0 }, extra = { 0 }, hmiss = { 0 }, hextra = { 0 }, check = { 0 };
+	struct strlist check_miss = { 0 }, check_extra = { 0 };
 	json_strings(json_object_get(line, "links"), &want);
 	json_strings(json_object_get(line, "http_links"), &want_http);
 	keep_http(&want, &check);
@@ -211,14 +229,18 @@ static void check_page(const char *dir, json_t *line, json_t *devs, struct total
 	t->links_ok += (int)(want.n - miss.n);
 	t->http += (int)want_http.n;
 	t->http_ok += (int)(want_http.n - hmiss.n);
+	t->extra += (int)extra.n;
 	judge(file, &miss, &extra, devs_applied, t);
 	minus(&got_http, &want_http, &hextra);
-	if (!known_for(file) && (hmiss.n || hextra.n))
-		CHECK_FAIL("%s: http_links differ", file);
+	keep_http(&miss, &check_miss);
+	keep_http(&extra, &check_extra);
+	if (!strlist_eq(&hmiss, &check_miss) || !strlist_eq(&hextra, &check_extra))
+		CHECK_FAIL("%s: http_links differ otherwise than links", file);
 out:
 	strlist_free(&want), strlist_free(&want_http), strlist_free(&got);
 	strlist_free(&got_http), strlist_free(&miss), strlist_free(&extra);
 	strlist_free(&hmiss), strlist_free(&hextra), strlist_free(&check);
+	strlist_free(&check_miss), strlist_free(&check_extra);
 }
 
 static void test_fixtures(void)
@@ -252,11 +274,16 @@ static void test_fixtures(void)
 	fclose(f);
 	json_decref(droot);
 	free(dir);
-	fprintf(stderr, "pages passed: %d/%d (%d known differences)\n", t.passed, t.pages, t.known);
-	fprintf(stderr, "links matched: %d/%d; http links matched: %d/%d\n", t.links_ok, t.links,
-		t.http_ok, t.http);
+	fprintf(stderr, "pages passed: %d/%d; %d more with a listed known difference\n", t.passed,
+		t.pages, t.known);
+	fprintf(stderr, "links matched: %d/%d; http links matched: %d/%d; extra links: %d\n",
+		t.links_ok, t.links, t.http_ok, t.http, t.extra);
 	CHECK_INT(t.pages, 30);
 	CHECK_INT(t.links, 178);
+	CHECK_INT(t.http, 168);
+	for (size_t i = 0; known[i].file; i++)
+		if (!known_seen[i])
+			CHECK_FAIL("known difference for %s: no such page", known[i].file);
 }
 
 int main(void)

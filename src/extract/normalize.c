@@ -1,9 +1,9 @@
 /*
- * charref.c -- the normaliser between the decoder and libxml2.
+ * normalize.c -- the normaliser between the decoder and libxml2.
  *
- * libxml2 2.9's HTML tokenizer predates HTML5. Three of its differences change link values and
- * can be fixed without knowing the tokenizer state, because the HTML Standard treats them the
- * same in every state that can hold a link:
+ * libxml2 2.9's HTML tokenizer predates HTML5. Some of its differences change which links a
+ * page has, and can be fixed by rewriting the input without knowing the tokenizer state,
+ * because the HTML Standard treats them the same in every state that can hold a link:
  *
  *  - NUL: libxml2 ends the attribute value at a NUL. HTML turns it into U+FFFD in tag names,
  *    attribute names and values, comments and script, so the normaliser does it everywhere.
@@ -16,6 +16,20 @@
  *    as "&#xHEX;", which libxml2 decodes exactly; a literal '&' becomes "&#x26;". Text outside
  *    attribute values also changes, but no link depends on it: references never create markup.
  *
+ * Three markup rewrites follow HTML5 where libxml2 does not. They look at '<' only, so they
+ * also fire inside script, comments and attribute values; there they change text no link
+ * depends on (libxml2 ignores script content; a comment ends at the same place), except in an
+ * attribute value that holds the pattern literally, which no real URL does:
+ *  - "<!-->" and "<!--->" are whole (empty) comments: they become "<!---->", which libxml2
+ *    also closes (it would look for a later "-->").
+ *  - In a start tag's name (after "<" and an ASCII letter), every byte libxml2 would not take
+ *    as a name character becomes '_', so "<a\0 href>" stays an unknown element as in HTML5
+ *    (libxml2 would read <a> and drop the rest as a bogus attribute). End tags are left alone:
+ *    inside <script> libxml2 looks for "</script" and a changed end tag there could make it
+ *    miss the real one.
+ *  - "<a/href=x>": a '/' after the tag name and not before '>' separates attributes in HTML5;
+ *    it becomes a space (libxml2 would drop "/href=x" as one bogus attribute).
+ *
  * State survives between calls, so a reference cut by a chunk boundary resolves the same way.
  * A normaliser belongs to one extractor and so to one thread.
  */
@@ -27,13 +41,25 @@
 
 #include "extract/extract_int.h"
 
+/* Reference states (weft__norm.state). */
 enum {
 	S_DATA = 0,
-	S_CR,     /* emitted LF for a CR; a following LF is dropped */
 	S_AMP,    /* after '&' */
 	S_NAMED,  /* after '&' and alphanumerics (in ref) */
 	S_HASH,   /* after "&#" */
 	S_DIGITS, /* after "&#" or "&#x" and zero or more digits */
+};
+
+/* Markup states (weft__norm.mk). */
+enum {
+	M_DATA = 0,
+	M_LT,       /* after '<' */
+	M_BANG,     /* after "<!" */
+	M_BANG1,    /* after "<!-" */
+	M_BANG2,    /* after "<!--" */
+	M_BANG3,    /* after "<!---" */
+	M_NAME,     /* in a tag name */
+	M_SLASH,    /* after a tag name and '/' */
 };
 
 #define NAME_MAX_LEN 31 /* the longest name without ';' ("CounterClockwiseContourIntegral") */
@@ -246,40 +272,158 @@ static bool step_ref(struct run *r, unsigned c)
 	}
 }
 
-/* The longest prefix of p[0..n) with no byte the normaliser rewrites. */
+/* libxml2's name characters after the first (htmlParseHTMLName). */
+static bool libxml_name_char(unsigned c)
+{
+	return is_alnum(c) || c == ':' || c == '-' || c == '_' || c == '.';
+}
+
+static bool is_alpha(unsigned c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_space(unsigned c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f';
+}
+
+/* Leave a lookahead state that did not match: emit what it held, reprocess c. */
+static bool mk_fail(struct run *r, const char *held)
+{
+	r->z->mk = M_DATA;
+	emit(r, held, strlen(held));
+	return false;
+}
+
+/* One character in a markup state; true when consumed. */
+static bool step_markup(struct run *r, unsigned c)
+{
+	struct weft__norm *z = r->z;
+	switch (z->mk) {
+	case M_LT:
+		if (c == '!') {
+			z->mk = M_BANG;
+			return true;
+		}
+		if (!is_alpha(c))
+			return mk_fail(r, "<");
+		emit(r, "<", 1);
+		z->mk = M_NAME;
+		return false;
+	case M_BANG:
+		if (c != '-')
+			return mk_fail(r, "<!");
+		z->mk = M_BANG1;
+		return true;
+	case M_BANG1:
+		if (c != '-')
+			return mk_fail(r, "<!-");
+		z->mk = M_BANG2;
+		return true;
+	case M_BANG2:
+	case M_BANG3:
+		if (c == '-' && z->mk == M_BANG2) {
+			z->mk = M_BANG3;
+			return true;
+		}
+		if (c != '>')
+			return mk_fail(r, z->mk == M_BANG2 ? "<!--" : "<!---");
+		emit(r, "<!---->", 7);
+		z->mk = M_DATA;
+		return true;
+	case M_NAME:
+		if (c == '/') {
+			z->mk = M_SLASH;
+			return true;
+		}
+		if (is_space(c) || c == '>') {
+			z->mk = M_DATA;
+			return false;
+		}
+		emit(r, libxml_name_char(c) ? (const char *)&(char){ (char)c } : "_", 1);
+		return true;
+	default: /* M_SLASH */
+		emit(r, c == '>' ? "/" : " ", 1);
+		if (c == '/')
+			return true;
+		z->mk = M_DATA;
+		return false;
+	}
+}
+
+/* The longest prefix of p[0..n) with no byte the normaliser looks at. */
 static size_t plain_run(const char *p, size_t n)
 {
 	size_t i = 0;
-	while (i < n && p[i] != '&' && p[i] != '\0' && p[i] != '\r')
+	while (i < n && p[i] != '&' && p[i] != '\0' && p[i] != '\r' && p[i] != '<')
 		i++;
 	return i;
 }
 
-/* One special byte (or the byte after a CR) in the data state; true when consumed. */
-static bool step_data(struct run *r, unsigned c)
+/* One character outside references and markup lookahead. */
+static void step_plain(struct run *r, unsigned c)
 {
 	struct weft__norm *z = r->z;
-	if (z->state == S_CR) {
-		z->state = S_DATA;
-		if (c == '\n')
-			return true;
-	}
-	if (c == '&') {
+	if (c == '&')
 		z->state = S_AMP;
-	} else if (c == '\r') {
-		emit(r, "\n", 1);
-		z->state = S_CR;
-	} else if (c == '\0') {
+	else if (c == '<')
+		z->mk = M_LT;
+	else if (c == '\0')
 		emit(r, "\xEF\xBF\xBD", 3);
-	} else {
+	else
 		emit(r, (const char *)&(char){ (char)c }, 1);
+}
+
+/*
+ * One character through CR normalisation, the reference machine, the markup machine and the
+ * plain path. A NUL is U+FFFD everywhere; in a tag name that makes it '_'.
+ */
+static void step(struct run *r, unsigned c)
+{
+	struct weft__norm *z = r->z;
+	if (z->after_cr) {
+		z->after_cr = false;
+		if (c == '\n')
+			return;
 	}
-	return true;
+	if (c == '\r') {
+		z->after_cr = true;
+		c = '\n';
+	}
+	if (z->state != S_DATA && step_ref(r, c))
+		return;
+	if (z->mk != M_DATA && step_markup(r, c))
+		return;
+	if (z->mk == M_NAME)
+		step_markup(r, c); /* a name's first letter, after "<" went out */
+	else
+		step_plain(r, c);
 }
 
 void weft__norm_init(struct weft__norm *z)
 {
 	memset(z, 0, sizeof(*z));
+}
+
+/* At the end of input: resolve a pending reference, emit held markup lookahead. */
+static void finish(struct run *r)
+{
+	struct weft__norm *z = r->z;
+	if (z->state == S_AMP)
+		emit_amp(r);
+	else if (z->state == S_NAMED)
+		end_named(r, -1);
+	else if (z->state == S_HASH || z->state == S_DIGITS)
+		end_numeric(r, -1);
+	static const char *const held[] = {
+		[M_LT] = "<", [M_BANG] = "<!", [M_BANG1] = "<!-",
+		[M_BANG2] = "<!--", [M_BANG3] = "<!---", [M_SLASH] = "/",
+	};
+	if (z->mk != M_DATA && z->mk != M_NAME)
+		emit(r, held[z->mk], strlen(held[z->mk]));
+	z->state = S_DATA;
+	z->mk = M_DATA;
 }
 
 int weft__norm_run(struct weft__norm *z, const char *in, size_t n, bool final,
@@ -288,27 +432,17 @@ int weft__norm_run(struct weft__norm *z, const char *in, size_t n, bool final,
 	struct run r = { z, sink, arg, 0 };
 	size_t i = 0;
 	while (i < n && !r.rc) {
-		if (z->state == S_DATA) {
+		if (z->state == S_DATA && z->mk == M_DATA && !z->after_cr) {
 			size_t k = plain_run(in + i, n - i);
 			emit(&r, in + i, k);
 			i += k;
-			if (i < n)
-				i += step_data(&r, (unsigned char)in[i]);
-		} else if (z->state == S_CR) {
-			i += step_data(&r, (unsigned char)in[i]);
-		} else {
-			i += step_ref(&r, (unsigned char)in[i]);
+			if (i == n)
+				break;
 		}
+		step(&r, (unsigned char)in[i++]);
 	}
-	if (final && !r.rc) {
-		if (z->state == S_AMP)
-			emit_amp(&r);
-		else if (z->state == S_NAMED)
-			end_named(&r, -1);
-		else if (z->state == S_HASH || z->state == S_DIGITS)
-			end_numeric(&r, -1);
-		z->state = S_DATA;
-	}
+	if (final && !r.rc)
+		finish(&r);
 	flush(&r);
 	return r.rc;
 }

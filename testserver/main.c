@@ -231,11 +231,15 @@ static bool announce(const struct ts_config *cfg, struct site *site, unsigned po
 	return true;
 }
 
-static void wait_for_signal(const sigset_t *set)
+/* Wait for SIGINT/SIGTERM; with --log, say which and from whom (stray kills happen). */
+static void wait_for_signal(const sigset_t *set, bool log)
 {
-	int sig = 0;
-	while (sigwait(set, &sig) != 0)
+	siginfo_t si;
+	while (sigwaitinfo(set, &si) < 0)
 		;
+	if (log)
+		fprintf(stderr, TS_PROG ": signal %d from pid %ld, shutting down\n", si.si_signo,
+			(long)si.si_pid);
 }
 
 int main(int argc, char **argv)
@@ -269,7 +273,7 @@ int main(int argc, char **argv)
 	srv = server_start(&cfg, site, &port);
 	if (!srv || !announce(&cfg, site, port))
 		goto out;
-	wait_for_signal(&set);
+	wait_for_signal(&set, cfg.log);
 	rc = 0;
 out:
 	server_stop(srv);

@@ -8,10 +8,9 @@
  * use the server and the files at once.
  *
  * Signals: SIGINT and SIGTERM are blocked before any thread exists (so every thread
- * inherits the mask) and the main thread waits for them with sigwait(); then it shuts
+ * inherits the mask) and the main thread waits for them with sigwaitinfo(); then it shuts
  * the server down cleanly and exits 0. SIGPIPE is ignored.
  */
-#include "site.h"
 #include "ts.h"
 
 #include <errno.h>

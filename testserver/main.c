@@ -8,10 +8,9 @@
  * use the server and the files at once.
  *
  * Signals: SIGINT and SIGTERM are blocked before any thread exists (so every thread
- * inherits the mask) and the main thread waits for them with sigwait(); then it shuts
+ * inherits the mask) and the main thread waits for them with sigwaitinfo(); then it shuts
  * the server down cleanly and exits 0. SIGPIPE is ignored.
  */
-#include "site.h"
 #include "ts.h"
 
 #include <errno.h>
@@ -231,11 +230,15 @@ static bool announce(const struct ts_config *cfg, struct site *site, unsigned po
 	return true;
 }
 
-static void wait_for_signal(const sigset_t *set)
+/* Wait for SIGINT/SIGTERM; with --log, say which and from whom (stray kills happen). */
+static void wait_for_signal(const sigset_t *set, bool log)
 {
-	int sig = 0;
-	while (sigwait(set, &sig) != 0)
+	siginfo_t si;
+	while (sigwaitinfo(set, &si) < 0)
 		;
+	if (log)
+		fprintf(stderr, TS_PROG ": signal %d from pid %ld, shutting down\n", si.si_signo,
+			(long)si.si_pid);
 }
 
 int main(int argc, char **argv)
@@ -269,7 +272,7 @@ int main(int argc, char **argv)
 	srv = server_start(&cfg, site, &port);
 	if (!srv || !announce(&cfg, site, port))
 		goto out;
-	wait_for_signal(&set);
+	wait_for_signal(&set, cfg.log);
 	rc = 0;
 out:
 	server_stop(srv);

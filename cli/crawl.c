@@ -19,7 +19,7 @@ static const char crawl_help[] =
 	"Crawl from the start URLs, fetching every page in scope exactly once.\n"
 	"\n"
 	"options:\n"
-	"  -e, --engine NAME    serial | mutex | channel | pool (default pool)\n"
+	"  -e, --engine NAME    event (default) | serial | mutex | channel | pool\n"
 	"  -c, --concurrency N  fetches at once: event: in flight (or 'auto': raised while\n"
 	"                       pages/s rise); pool: N workers; mutex, channel: threads alive\n"
 	"  -w, --web FILE       crawl a fake web instead of HTTP: a JSON-lines file, or\n"

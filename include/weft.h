@@ -95,7 +95,7 @@ enum weft_scope_kind {
  * (which copies them).
  */
 struct weft_config {
-	const char *engine;         /* "serial", "mutex", "channel", "pool", "event"; NULL = default */
+	const char *engine;         /* "event", "serial", "mutex", "channel", "pool"; NULL = event */
 	int concurrency;            /* threads or transfers in flight; 0 = engine default;
 				       WEFT_CONCURRENCY_AUTO: the event engine finds it */
 	int max_depth;              /* link hops from a seed; -1 = unlimited */

@@ -5,15 +5,15 @@
 #include "engine/engine.h"
 
 static const struct weft__engine_ops *const engines[] = {
-	&weft__engine_pool,
+	&weft__engine_event,
 	&weft__engine_serial,
 	&weft__engine_mutex,
 	&weft__engine_channel,
-	&weft__engine_event,
+	&weft__engine_pool,
 	NULL,
 };
 
-static const char *const names[] = { "pool", "serial", "mutex", "channel", "event", NULL };
+static const char *const names[] = { "event", "serial", "mutex", "channel", "pool", NULL };
 
 const char *const *weft_engine_names(void)
 {

@@ -60,6 +60,23 @@ grep -q "bad.jsonl:2: \"links\"\[0\] must be a string" "$tmp/err" && pass "malfo
 	fail "malformed web: message was: $(cat "$tmp/err")"
 expect_exit 2 "missing web file" "$weft" crawl --web "$tmp/none.jsonl" http://a.test/
 
+expect_exit 2 "bad header" "$weft" crawl -H 'no colon' http://127.0.0.1:9/
+grep -q "expected 'Name: value'" "$tmp/err" && pass "bad header is named" || fail "bad header message"
+expect_exit 2 "bad timeout" "$weft" crawl --timeout soon http://127.0.0.1:9/
+expect_exit 2 "-c auto needs event" "$weft" crawl -e pool -c auto --web builtin http://golang.org/
+grep -q "needs the event engine" "$tmp/err" && pass "-c auto message" || fail "-c auto message"
+expect_exit 2 "non-http start URL" "$weft" crawl ftp://example.com/
+grep -q "not a valid http(s) URL" "$tmp/err" && pass "start URL named" || fail "start URL message"
+
+# --- a server that is not there: a record with the error, exit 0 ---
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$weft" crawl -q --retries 0 -f jsonl "http://127.0.0.1:$port/" >"$tmp/dead" 2>"$tmp/err"; rc=$?
+[ "$rc" = 0 ] && python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert len(r) == 1 and r[0]["status"] == 0 and r[0]["error"] == "connect", r' "$tmp/dead" &&
+	pass "refused connection is a record (error connect)" || fail "refused connection: exit $rc $(cat "$tmp/dead")"
+
 # --- output failures are errors, not silence ---
 if [ -w /dev/full ]; then
 	expect_exit 3 "output to a full disk" "$weft" crawl -q --web builtin -o /dev/full http://golang.org/

@@ -22,6 +22,8 @@ static const char crawl_help[] =
 	"  -e, --engine NAME    event (default) | serial | mutex | channel | pool\n"
 	"  -c, --concurrency N  fetches at once: event: in flight (or 'auto': raised while\n"
 	"                       pages/s rise); pool: N workers; mutex, channel: threads alive\n"
+	"  -L, --loops N        event engine: loop threads sharing the work (default: one per\n"
+	"                       core, at most 8)\n"
 	"  -w, --web FILE       crawl a fake web instead of HTTP: a JSON-lines file, or\n"
 	"                       'builtin' for the lecture's golang.org table\n"
 	"  -f, --format FMT     text (the lecture's found:/missing: lines) | jsonl\n"
@@ -109,6 +111,11 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 			return bad("--concurrency", arg, "expected 'auto' or an integer from 1 to 1000000");
 		o->cfg.concurrency = (int)v;
 		return 0;
+	case 'L':
+		if (!parse_int(arg, 1, 8, &v))
+			return bad("--loops", arg, "expected an integer from 1 to 8");
+		o->cfg.loops = (int)v;
+		return 0;
 	case 'w': o->web = arg; return 0;
 	case 'f': o->format = arg; return 0;
 	case 'o': o->output = arg; return 0;
@@ -159,6 +166,7 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 		{ "engine", required_argument, NULL, 'e' },
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "web", required_argument, NULL, 'w' },
+		{ "loops", required_argument, NULL, 'L' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "depth", required_argument, NULL, 'd' },
@@ -187,7 +195,7 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 	o->cfg.include = o->include;
 	o->cfg.exclude = o->exclude;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qhA:H:", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qhA:H:L:", longs, NULL)) != -1) {
 		int rc = apply_opt(o, ch, optarg);
 		if (rc)
 			return rc;

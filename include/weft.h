@@ -106,7 +106,9 @@ struct weft_config {
 	const char *const *exclude; /* a URL matching any of these is not followed */
 	size_t n_exclude;
 	size_t thread_stack;        /* stack size of crawler threads in bytes; 0 = default */
-	unsigned reserved[8];
+	int loops;                  /* event engine: loop threads (each with its own share of the
+				       fetches in flight); 0 = one per CPU core, at most 8 */
+	unsigned reserved[7];
 };
 
 WEFT_API void weft_config_init(struct weft_config *cfg);

@@ -79,6 +79,12 @@ struct weft_fetcher_ops {
 	void (*wake)(struct weft_fetcher *f);
 	/* Number of fetches started and not yet done. */
 	size_t (*in_flight)(struct weft_fetcher *f);
+	/*
+	 * Optional: a sibling fetcher with the same settings and its own async face, so several
+	 * event loops can run at once (caches such as DNS or TLS sessions may be shared). The
+	 * sibling is freed with weft_fetcher_free() before f.
+	 */
+	int (*clone)(struct weft_fetcher *f, struct weft_fetcher **out);
 	void (*destroy)(struct weft_fetcher *f);
 };
 

@@ -1,159 +1,310 @@
 /*
- * event.c -- the event-driven engine: one thread, thousands of fetches in flight.
+ * event.c -- the event-driven engine: a few loop threads, thousands of fetches in flight.
  *
- * The lecture's alternative to threads: a single loop that starts fetches on an asynchronous
- * fetcher (libcurl's multi interface over epoll, or the fake web's timers), waits for any of
- * them to finish, and handles each completion -- record, links, admission -- before starting
- * more. No locks: the visited set, the frontier and every in-flight slot belong to the loop
- * thread. Concurrency is the number of fetches in flight (-c), not the number of threads.
+ * The lecture's alternative to a thread per URL: a loop starts fetches on an asynchronous
+ * fetcher (libcurl's multi interface over epoll, or the fake web's timers), waits until any of
+ * them finishes, and handles each completion -- record, links, admission -- before starting
+ * more. Concurrency is the number of fetches in flight (-c), not the number of threads.
  *
- * Termination: the frontier is empty and nothing is in flight. weft_crawl_cancel() wakes the
- * loop (the fetcher's wake()); queued work is dropped and in-flight fetches finish.
+ * When parsing and HTTP work make one core the bottleneck, one loop per core runs over a
+ * shared frontier (cfg.loops; each loop drives its own fetcher, a clone of the crawl's, and
+ * gets an equal share of -c). With one loop the lock below is never contended.
+ *
+ * Locking: `mu` guards the frontier, the visited set, the in-flight total, `done` and every
+ * loop's `sleeping` flag. Fetches, records and link extraction run unlocked, each on the
+ * thread of the loop that started them. A loop that has spare capacity and nothing to start
+ * marks itself sleeping (under mu) before it blocks in its fetcher's run(); whoever queues work
+ * wakes sleeping loops (their fetcher's wake(), an eventfd) under the same lock, so no wake-up
+ * is lost. Termination: the frontier is empty and nothing is in flight in any loop.
+ * weft_crawl_cancel() wakes the crawl's fetcher; queued work is dropped, in-flight work ends.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core/frontier.h"
 #include "engine/autoc.h"
 #include "engine/engine.h"
+#include "sync/sync.h"
 
-struct loop;
+#define MAX_LOOPS 8
+
+struct shared;
+
+/* One event loop: a thread, a fetcher, its fetches in flight. */
+struct loop {
+	struct shared *sh;
+	struct weft_fetcher *f;         /* the crawl's fetcher (loop 0) or a clone */
+	pthread_t tid;
+	size_t in_flight;               /* this loop's fetches; its thread only */
+	size_t level;                   /* this loop's -c share (or the controller's) */
+	bool sleeping;                  /* guarded by sh->mu: may be woken for new work */
+	bool waiting;                   /* work was queued after this loop's last completion */
+	bool autoc_on;                  /* -c auto */
+	struct weft__autoc autoc;
+	struct weft__jobs kids;         /* scratch: one completion's children */
+	struct weft__jobs batch;        /* scratch: jobs taken from the frontier */
+};
+
+/* What all loops share. */
+struct shared {
+	struct weft_crawl *c;
+	pthread_mutex_t mu;
+	struct weft__visited *visited;  /* guarded by mu */
+	struct weft__frontier frontier; /* guarded by mu */
+	size_t in_flight;               /* guarded by mu: taken from the frontier, not finished */
+	bool done;                      /* guarded by mu */
+	struct loop loops[MAX_LOOPS];
+	size_t n_loops;
+};
 
 /* One fetch in flight: its job and the response the fetcher fills. */
 struct slot {
-	struct loop *ev;
+	struct loop *lp;
 	struct weft__job job;
 	struct weft_response resp;
 };
 
-struct loop {
-	struct weft_crawl *c;
-	struct weft_fetcher *f;
-	struct weft__visited *visited;  /* loop thread only */
-	struct weft__frontier frontier; /* loop thread only */
-	struct weft__jobs kids;         /* scratch for one completion */
-	size_t in_flight;
-	size_t max_in_flight;           /* the -c level (or the auto controller's) */
-	bool autoc_on;                  /* -c auto */
-	struct weft__autoc autoc;
-};
-
-/* Admit the children of one page into the frontier. */
-static void admit_kids(struct loop *ev)
+/* Wake loops that sleep with room for more work; mu held. */
+static void wake_sleepers(struct shared *sh, const struct loop *self)
 {
-	for (size_t i = 0; i < ev->kids.n; i++) {
-		struct weft__job *k = &ev->kids.v[i];
-		if (weft__admit(ev->c, ev->visited, k) &&
-		    weft__frontier_push(&ev->frontier, k) == WEFT_OK)
+	for (size_t i = 0; i < sh->n_loops; i++) {
+		struct loop *o = &sh->loops[i];
+		if (o != self && o->sleeping && weft__frontier_len(&sh->frontier) > 0) {
+			o->sleeping = false;
+			o->f->ops->wake(o->f);
+		}
+	}
+}
+
+/* Admit lp's scratch kids and account for one finished job; mu held. */
+static void admit_locked(struct loop *lp)
+{
+	struct shared *sh = lp->sh;
+	for (size_t i = 0; i < lp->kids.n; i++) {
+		struct weft__job *k = &lp->kids.v[i];
+		if (weft__admit(sh->c, sh->visited, k) &&
+		    weft__frontier_push(&sh->frontier, k) == WEFT_OK)
 			continue;
 		weft__job_clear(k);
 	}
-	ev->kids.n = 0;
+	lp->kids.n = 0;
+	sh->in_flight--;
+	lp->waiting = weft__frontier_len(&sh->frontier) > 0;
+	wake_sleepers(sh, lp);
+}
+
+static void admit_and_finish(struct loop *lp)
+{
+	pthread_mutex_lock(&lp->sh->mu);
+	admit_locked(lp);
+	pthread_mutex_unlock(&lp->sh->mu);
 }
 
 /* End of one fetch, successful or not: record it, admit its links, free the slot. */
 static void finish(struct slot *s, int fetch_rc)
 {
-	struct loop *ev = s->ev;
-	if (weft__visit_end(ev->c, &s->job, fetch_rc, &s->resp, &ev->kids) != WEFT_OK)
-		weft__fail(ev->c, WEFT_E_NOMEM);
+	struct loop *lp = s->lp;
+	if (weft__visit_end(lp->sh->c, &s->job, fetch_rc, &s->resp, &lp->kids) != WEFT_OK)
+		weft__fail(lp->sh->c, WEFT_E_NOMEM);
 	weft__job_clear(&s->job);
 	free(s);
-	admit_kids(ev);
+	admit_and_finish(lp);
 }
 
 static void on_done(void *cookie, struct weft_response *resp)
 {
 	struct slot *s = cookie;
-	struct loop *ev = s->ev;
-	ev->in_flight--;
-	if (ev->autoc_on) {
-		weft__autoc_done(&ev->autoc, resp->ms, weft__now(),
-				 weft__frontier_len(&ev->frontier) > 0);
-		ev->max_in_flight = ev->autoc.level;
-	}
+	struct loop *lp = s->lp;
+	double ms = resp->ms;
+	lp->in_flight--;
 	finish(s, WEFT_OK);
+	if (lp->autoc_on) {
+		weft__autoc_done(&lp->autoc, ms, weft__now(), lp->waiting);
+		lp->level = lp->autoc.level;
+	}
 }
 
-/* Start one job; replays need no fetch and complete at once. */
-static void start_job(struct loop *ev, struct weft__job *job)
+/*
+ * Start one job. Replays need no fetch and complete at once, as does a job the fetcher
+ * refuses; returns true for those (their links may already be queued).
+ */
+static bool start_job(struct loop *lp, struct weft__job *job)
 {
+	struct weft_crawl *c = lp->sh->c;
 	if (job->replay) {
-		if (weft__visit_replay(ev->c, job, &ev->kids) != WEFT_OK)
-			weft__fail(ev->c, WEFT_E_NOMEM);
+		if (weft__visit_replay(c, job, &lp->kids) != WEFT_OK)
+			weft__fail(c, WEFT_E_NOMEM);
 		weft__job_clear(job);
-		admit_kids(ev);
-		return;
+		admit_and_finish(lp);
+		return true;
 	}
 	struct slot *s = malloc(sizeof(*s));
 	if (!s) {
 		weft__job_clear(job);
-		weft__fail(ev->c, WEFT_E_NOMEM);
-		return;
+		weft__fail(c, WEFT_E_NOMEM);
+		admit_and_finish(lp);
+		return true;
 	}
-	s->ev = ev;
+	s->lp = lp;
 	s->job = *job;
 	weft_response_init(&s->resp);
-	int rc = ev->f->ops->start(ev->f, s->job.url->s, &s->resp, on_done, s);
-	if (rc == WEFT_OK)
-		ev->in_flight++;
-	else
-		finish(s, rc); /* a record with the error; never a lost URL */
-}
-
-static void start_more(struct loop *ev)
-{
-	struct weft__job job;
-	if (weft__canceled(ev->c))
-		weft__frontier_free(&ev->frontier);
-	while (ev->in_flight < ev->max_in_flight && weft__frontier_pop(&ev->frontier, &job))
-		start_job(ev, &job);
-}
-
-/* -c auto: start at 32 in flight, never above what file descriptors allow. */
-static void setup_concurrency(struct loop *ev)
-{
-	struct weft_crawl *c = ev->c;
-	ev->autoc_on = c->cfg.concurrency == WEFT_CONCURRENCY_AUTO;
-	if (!ev->autoc_on) {
-		ev->max_in_flight = (size_t)weft__engine_concurrency(c);
-		return;
+	int rc = lp->f->ops->start(lp->f, s->job.url->s, &s->resp, on_done, s);
+	if (rc == WEFT_OK) {
+		lp->in_flight++;
+		return false;
 	}
-	weft__autoc_init(&ev->autoc, 32, weft__fd_budget(), weft__now());
-	ev->max_in_flight = ev->autoc.level;
+	finish(s, rc); /* a record with the error; never a lost URL */
+	return true;
 }
 
-static int admit_seeds(struct loop *ev)
+/*
+ * Take as many jobs as lp has room for. Returns false when the crawl is over. Decides, under
+ * the lock, whether lp may be woken for new work while it blocks.
+ */
+static bool take(struct loop *lp)
 {
-	for (size_t i = 0; i < ev->c->seeds.n; i++) {
-		struct weft__job j = { .url = weft__str_ref(ev->c->seeds.v[i].url) };
-		if (weft__admit(ev->c, ev->visited, &j) &&
-		    weft__frontier_push(&ev->frontier, &j) == WEFT_OK)
+	struct shared *sh = lp->sh;
+	struct weft__job job;
+	pthread_mutex_lock(&sh->mu);
+	if (weft__canceled(sh->c))
+		weft__frontier_free(&sh->frontier);
+	while (lp->in_flight + lp->batch.n < lp->level &&
+	       weft__frontier_pop(&sh->frontier, &job)) {
+		if (weft__jobs_push_job(&lp->batch, &job) != WEFT_OK) {
+			weft__frontier_push_front(&sh->frontier, &job);
+			break;
+		}
+		sh->in_flight++;
+	}
+	if (sh->in_flight == 0 && weft__frontier_len(&sh->frontier) == 0 && !sh->done) {
+		sh->done = true;
+		for (size_t i = 0; i < sh->n_loops; i++)
+			if (&sh->loops[i] != lp)
+				sh->loops[i].f->ops->wake(sh->loops[i].f);
+	}
+	bool done = sh->done;
+	lp->sleeping = !done && lp->in_flight + lp->batch.n < lp->level;
+	pthread_mutex_unlock(&sh->mu);
+	return !done;
+}
+
+static void *loop_main(void *arg)
+{
+	struct loop *lp = arg;
+	while (take(lp)) {
+		bool synced = false; /* something finished already: look for work, don't block */
+		for (size_t i = 0; i < lp->batch.n; i++)
+			synced |= start_job(lp, &lp->batch.v[i]);
+		lp->batch.n = 0;
+		if (lp->f->ops->run(lp->f, synced ? 0 : -1) < 0)
+			weft__fail(lp->sh->c, WEFT_E_IO);
+	}
+	return NULL;
+}
+
+static int admit_seeds(struct shared *sh)
+{
+	for (size_t i = 0; i < sh->c->seeds.n; i++) {
+		struct weft__job j = { .url = weft__str_ref(sh->c->seeds.v[i].url) };
+		if (weft__admit(sh->c, sh->visited, &j) &&
+		    weft__frontier_push(&sh->frontier, &j) == WEFT_OK)
 			continue;
 		weft__job_clear(&j);
 	}
 	return WEFT_OK;
 }
 
+/* How many loops: cfg.loops, or one per core; one if the fetcher cannot be cloned. */
+static size_t loop_count(const struct weft_crawl *c)
+{
+	long n = c->cfg.loops > 0 ? c->cfg.loops : sysconf(_SC_NPROCESSORS_ONLN);
+	if (!c->fetcher->ops->clone || n < 1)
+		n = 1;
+	return n > MAX_LOOPS ? MAX_LOOPS : (size_t)n;
+}
+
+/* Give each loop its fetcher and its share of the concurrency. */
+static int setup_loops(struct shared *sh)
+{
+	struct weft_crawl *c = sh->c;
+	size_t n = loop_count(c);
+	bool autoc = c->cfg.concurrency == WEFT_CONCURRENCY_AUTO;
+	size_t total = autoc ? 32 : (size_t)weft__engine_concurrency(c);
+	size_t fds = weft__fd_budget();
+	for (size_t i = 0; i < n; i++) {
+		struct loop *lp = &sh->loops[sh->n_loops];
+		*lp = (struct loop){ .sh = sh, .f = c->fetcher, .autoc_on = autoc };
+		if (i > 0 && c->fetcher->ops->clone(c->fetcher, &lp->f) != WEFT_OK)
+			break; /* fewer loops: slower, never wrong */
+		lp->level = total / n + (i < total % n);
+		if (lp->level == 0)
+			lp->level = 1;
+		if (autoc)
+			weft__autoc_init(&lp->autoc, lp->level, fds / n, weft__now());
+		sh->n_loops++;
+	}
+	return WEFT_OK;
+}
+
+/*
+ * Start loops 1..n-1 on threads and run loop 0 here. The lock is held while starting, so no
+ * loop looks at the others before the set of loops is final (a failed start drops the rest).
+ */
+static void run_loops(struct shared *sh)
+{
+	size_t started = 1;
+	pthread_mutex_lock(&sh->mu);
+	for (size_t i = 1; i < sh->n_loops; i++) {
+		struct loop *lp = &sh->loops[i];
+		if (weft__thread_start(&lp->tid, loop_main, lp, sh->c->thread_stack) != WEFT_OK)
+			break; /* the loops that run take all the work */
+		started++;
+		atomic_fetch_add_explicit(&sh->c->stats.threads, 1, memory_order_relaxed);
+	}
+	for (size_t i = started; i < sh->n_loops; i++) { /* never started: not a loop */
+		weft_fetcher_free(&sh->loops[i].f);
+	}
+	sh->n_loops = started;
+	pthread_mutex_unlock(&sh->mu);
+	loop_main(&sh->loops[0]);
+	for (size_t i = 1; i < sh->n_loops; i++)
+		pthread_join(sh->loops[i].tid, NULL);
+}
+
+static void free_loops(struct shared *sh)
+{
+	uint64_t level = 0;
+	for (size_t i = 0; i < sh->n_loops; i++) {
+		struct loop *lp = &sh->loops[i];
+		level += lp->level;
+		weft__jobs_free(&lp->kids);
+		weft__jobs_free(&lp->batch);
+		if (i > 0)
+			weft_fetcher_free(&lp->f);
+	}
+	if (sh->n_loops && sh->loops[0].autoc_on)
+		atomic_store(&sh->c->stats.concurrency, level);
+}
+
 static int event_run(struct weft_crawl *c)
 {
-	struct loop ev = { .c = c, .f = c->fetcher };
-	setup_concurrency(&ev);
-	int rc = weft__visited_mem_new(&ev.visited, 0, false);
+	struct shared *sh = calloc(1, sizeof(*sh));
+	if (!sh)
+		return WEFT_E_NOMEM;
+	sh->c = c;
+	pthread_mutex_init(&sh->mu, NULL);
+	int rc = weft__visited_mem_new(&sh->visited, 0, false);
 	if (rc == WEFT_OK)
-		rc = admit_seeds(&ev);
-	while (rc == WEFT_OK) {
-		start_more(&ev);
-		if (ev.in_flight == 0 && weft__frontier_len(&ev.frontier) == 0)
-			break;
-		int n = ev.f->ops->run(ev.f, -1);
-		if (n < 0)
-			rc = n;
-	}
-	if (ev.autoc_on)
-		atomic_store(&c->stats.concurrency, ev.autoc.level);
-	weft__jobs_free(&ev.kids);
-	weft__frontier_free(&ev.frontier);
-	weft__visited_free(&ev.visited);
+		rc = admit_seeds(sh);
+	if (rc == WEFT_OK)
+		rc = setup_loops(sh);
+	if (rc == WEFT_OK)
+		run_loops(sh);
+	free_loops(sh);
+	weft__frontier_free(&sh->frontier);
+	weft__visited_free(&sh->visited);
+	pthread_mutex_destroy(&sh->mu);
+	free(sh);
 	return rc;
 }
 

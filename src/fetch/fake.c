@@ -172,6 +172,11 @@ static void fake_destroy(struct weft_fetcher *f)
 	free(ff);
 }
 
+static int fake_clone(struct weft_fetcher *f, struct weft_fetcher **out)
+{
+	return weft_fetcher_fake(out, ((struct fake_fetcher *)f)->web);
+}
+
 static const struct weft_fetcher_ops fake_ops = {
 	.name = "fake",
 	.caps = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE | WEFT_FETCH_ASYNC,
@@ -180,6 +185,7 @@ static const struct weft_fetcher_ops fake_ops = {
 	.run = fake_run,
 	.wake = fake_wake,
 	.in_flight = fake_in_flight,
+	.clone = fake_clone,
 	.destroy = fake_destroy,
 };
 

@@ -170,6 +170,8 @@ static void http_destroy(struct weft_fetcher *f)
 	free(h);
 }
 
+static int http_clone(struct weft_fetcher *f, struct weft_fetcher **out);
+
 static const struct weft_fetcher_ops http_ops = {
 	.name = "http",
 	.caps = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE | WEFT_FETCH_ASYNC,
@@ -178,8 +180,24 @@ static const struct weft_fetcher_ops http_ops = {
 	.run = weft__http_run,
 	.wake = weft__http_wake,
 	.in_flight = weft__http_in_flight,
+	.clone = http_clone,
 	.destroy = http_destroy,
 };
+
+/* A sibling for another event loop: same options, its own handles and multi. */
+static int http_clone(struct weft_fetcher *f, struct weft_fetcher **out)
+{
+	struct weft__http *h = (struct weft__http *)f;
+	struct weft_http_options o = h->opt;
+	const char *headers[64];
+	size_t n = 0;
+	for (struct curl_slist *l = h->headers; l && n < 64; l = l->next)
+		headers[n++] = l->data;
+	o.user_agent = h->user_agent;
+	o.headers = headers;
+	o.n_headers = n;
+	return weft_fetcher_http(out, &o, NULL, 0);
+}
 
 static int check_options(const struct weft_http_options *o, char *err, size_t errlen)
 {

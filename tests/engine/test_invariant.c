@@ -60,12 +60,13 @@ struct run_params {
 	int any_host;
 	unsigned fail_every;
 	int max_depth;
+	int loops;
 };
 
 static void describe(const struct run_params *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "seed=%llu engine=%s c=%d scope=%s depth=%d thread_fail_every=%u",
-		 (unsigned long long)p->seed, p->engine, p->concurrency,
+	snprintf(buf, len, "seed=%llu engine=%s c=%d loops=%d scope=%s depth=%d thread_fail_every=%u",
+		 (unsigned long long)p->seed, p->engine, p->concurrency, p->loops,
 		 p->any_host ? "any" : "host", p->max_depth, p->fail_every);
 }
 
@@ -106,6 +107,7 @@ static int run_engine(const struct randweb *w, struct rw_set *want, const struct
 	cfg.concurrency = p->concurrency;
 	cfg.scope = p->any_host ? WEFT_SCOPE_ANY : WEFT_SCOPE_HOST;
 	cfg.max_depth = p->max_depth;
+	cfg.loops = p->loops;
 	int bad = 1;
 	if (rw_to_fakeweb(w, &web) || weft_fetcher_fake(&f, web) ||
 	    weft_crawl_new(&c, &cfg, f, NULL, 0) || weft_crawl_add_reporter(c, &col.base)) {
@@ -158,6 +160,7 @@ static void test_engines_agree_with_oracle(void)
 		struct rw_set want = { 0 };
 		int any = rw_below(&w, 4) == 0;
 		int depth = rw_below(&w, 3) == 0 ? rw_below(&w, 5) : -1;
+		int loops = 1 + rw_below(&w, 3);
 		rw_oracle_depth(&w, any, depth, &want);
 		int c = rw_below(&w, 3) == 0 ? 0 : 1 + rw_below(&w, 64);
 		unsigned fe = rw_below(&w, 4) == 0 ? fails[rw_below(&w, 3)] : 0;
@@ -165,7 +168,7 @@ static void test_engines_agree_with_oracle(void)
 		for (size_t e = 0; engines[e]; e++) {
 			if (only && strcmp(only, engines[e]) != 0)
 				continue;
-			struct run_params p = { seed, engines[e], c, any, fe, depth };
+			struct run_params p = { seed, engines[e], c, any, fe, depth, loops };
 			struct rw_set copy = { 0 };
 			for (int k = 0; k < want.n; k++)
 				rw_set_add(&copy, want.v[k]);

@@ -19,7 +19,8 @@
  *                                        with a link
  *   /_test/charset?cs=CS                 text/html; charset=CS (default windows-1252), body
  *                                        encoded in CS (é as 0xE9 for 1252/latin-1)
- *   /_test/headers                       the request headers echoed as text/plain,
+ *   /_test/headers[?as=links]            the request headers echoed as text/plain (as=links:
+ *                                        an HTML page with a link /_test/h?NAME=VALUE each),
  *                                        "Name: value" per line, in received order
  *   /_test/slow-headers?ms=M             response starts after M ms (default 1000)
  * Bad parameters get 400, unknown endpoints 404. Delays never block a worker: drip and
@@ -408,11 +409,41 @@ static enum MHD_Result echo_header(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+/* Percent-encode everything but ASCII letters and digits. */
+static void sb_pct(struct sb *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+			sb_printf(b, "%c", *p);
+		else
+			sb_printf(b, "%%%02X", *p);
+	}
+}
+
+/* ?as=links: one link per header, so a crawler (which keeps links, not bodies) can see them. */
+static enum MHD_Result link_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	sb_printf(cls, "<a href=\"/_test/h?");
+	sb_pct(cls, key);
+	sb_printf(cls, "=");
+	sb_pct(cls, value ? value : "");
+	sb_printf(cls, "\">header</a>\n");
+	return MHD_YES;
+}
+
 static bool ep_headers(struct hreq *q)
 {
 	struct sb b = {0};
-	MHD_get_connection_values(q->c, MHD_HEADER_KIND, echo_header, &b);
-	q->r->resp = ts_resp_sb(&b, "text/plain");
+	const char *as = arg(q, "as");
+	bool links = as && strcmp(as, "links") == 0;
+	if (links)
+		sb_printf(&b, "<!DOCTYPE html>\n<html><head><title>headers</title></head><body>\n");
+	MHD_get_connection_values(q->c, MHD_HEADER_KIND, links ? link_header : echo_header, &b);
+	if (links)
+		sb_printf(&b, "</body></html>\n");
+	q->r->resp = ts_resp_sb(&b, links ? "text/html" : "text/plain");
 	q->r->status = 200;
 	return q->r->resp != NULL;
 }

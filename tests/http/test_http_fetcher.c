@@ -215,6 +215,49 @@ static void test_redirects(void)
 	weft_fetcher_free(&f);
 }
 
+static const char *const extra[] = { "X-Weft-Test: yes", "Accept-Language: fr" };
+
+static void with_headers(struct weft_http_options *o)
+{
+	o->headers = extra;
+	o->n_headers = 2;
+	o->user_agent = "probe/1.0";
+}
+
+static bool has_link(const struct weft_response *r, const char *needle)
+{
+	for (size_t i = 0; i < r->n_links; i++)
+		if (strcasestr(r->links[i], needle))
+			return true;
+	return false;
+}
+
+/* What the server received: User-Agent, extra headers, Accept-Encoding; no cookies. */
+static void test_request_headers(void)
+{
+	struct weft_fetcher *f = make(with_headers), *d = make(NULL);
+	struct weft_response r;
+	char ua[64];
+	get(f, "/_test/headers?as=links", &r);
+	CHECK(has_link(&r, "/_test/h?X%2DWeft%2DTest=yes"));
+	CHECK(has_link(&r, "/_test/h?Accept%2DLanguage=fr"));
+	CHECK(has_link(&r, "/_test/h?User%2DAgent=probe%2F1%2E0"));
+	CHECK(has_link(&r, "/_test/h?Accept%2DEncoding="));
+	CHECK(!has_link(&r, "/_test/h?Cookie="));
+	weft_response_reset(&r);
+	get(d, "/_test/headers?as=links", &r);
+	snprintf(ua, sizeof(ua), "/_test/h?User%%2DAgent=weft%%2F%s", weft_version());
+	for (char *p = strchr(ua, '='); p && *p; p++) /* dots in the version are encoded */
+		if (*p == '.') {
+			memmove(p + 3, p + 1, strlen(p + 1) + 1);
+			memcpy(p, "%2E", 3);
+		}
+	CHECK(has_link(&r, ua)); /* default User-Agent: weft/VERSION */
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+	weft_fetcher_free(&d);
+}
+
 /* A port nothing listens on: bind one, note it, close it. */
 static int dead_port(void)
 {
@@ -328,6 +371,7 @@ int main(void)
 	RUN(test_retries);
 	RUN(test_retry_after);
 	RUN(test_redirects);
+	RUN(test_request_headers);
 	RUN(test_connection_refused);
 	RUN(test_async_many);
 	RUN(test_async_wake);

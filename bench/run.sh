@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2046,SC2086  # server arguments and wget2 flags are split on purpose
 # bench/run.sh -- weft's benchmark, one command:  sh bench/run.sh
 #
 # Builds weft (release) and weft-testserver in build-release/, builds the lecture's Go crawler
@@ -27,7 +28,8 @@
 #                        inline: every timed run has the server's --log on and is verified;
 #                        separate: timed runs without --log plus one verification run with
 #                        --log per setting; auto (default): inline unless the --log overhead
-#                        measured on S2 first is above 10 %
+#                        measured on S2 first is above 5 % (the server's extra CPU seconds
+#                        over the crawl's wall time)
 #   BENCH_S3_DIR=DIR     the real site's HTML (default the postgresql-doc-15 package's)
 #   BENCH_OUT=DIR        raw data directory (default bench/out)
 #
@@ -50,7 +52,7 @@ TS=$BUILD/testserver/weft-testserver
 GOCRAWLER=$OUT/bin/go-crawler
 RUNS_TSV=$OUT/runs.tsv
 FIFO=$OUT/port.fifo
-LOG_THRESHOLD=0.10          # --log overhead above which auto switches to separate verification
+LOG_THRESHOLD=0.05          # --log overhead above which auto switches to separate verification
 
 # The scenarios' server arguments and the S1 latency (the physical bound needs it).
 S1_LATENCY=50
@@ -134,13 +136,13 @@ ninja -C "$BUILD" cli/weft testserver/weft-testserver >/dev/null || die "ninja -
 
 # A fresh set of raw data (the Go build cache is kept).
 mkdir -p "$OUT"
-rm -rf "$OUT/raw" "$OUT/bin"
+rm -rf "${OUT:?}/raw" "${OUT:?}/bin"
 rm -f "$RUNS_TSV" "$OUT/wrk.tsv" "$OUT/load.txt" "$OUT"/*.expect "$OUT/overhead.txt"
 mkdir -p "$OUT/bin" "$OUT/raw" "$OUT/gocache"
 : >"$RUNS_TSV"
 
 say "building the Go crawler (offline, Debian's Go and golang.org/x/net)"
-(cd bench/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+(cd bench/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS='' \
 	GOCACHE="$OUT/gocache" CGO_ENABLED=0 go build -o "$GOCRAWLER" crawler.go) ||
 	die "go build of bench/go/crawler.go failed"
 
@@ -169,7 +171,11 @@ start_server() {
 	esac
 }
 
+# stop_server: SIGTERM the server and wait for it; sets SCPU to the CPU seconds (user + sys,
+# all threads) it used until then, from /proc/PID/stat (fields 14 and 15, in clock ticks).
 stop_server() {
+	SCPU=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+		"/proc/$SPID/stat" 2>/dev/null || echo 0)
 	kill -TERM "$SPID" 2>/dev/null || true
 	rc=0; wait "$SPID" || rc=$?
 	SPID=""
@@ -194,7 +200,7 @@ seed_url() {      # the scenario's start URL
 # ---- one measured crawl -------------------------------------------------------------------
 # crawl SCEN CRAWLER C RUN KIND: restart the server (with --log unless KIND is nolog), run the
 # crawler under GNU time, stop the server, append a line to runs.tsv:
-#   scenario crawler c run kind wall_s user_s sys_s maxrss_kb exit logfile
+#   scenario crawler c run kind wall_s user_s sys_s maxrss_kb exit logfile server_cpu_s
 # KIND: timed (timing and verification, with --log), verify (verification only, with --log),
 # nolog (timing only, without --log); ovh-log / ovh-nolog: the --log overhead measurement.
 crawl() {
@@ -202,21 +208,18 @@ crawl() {
 	base=$OUT/raw/$scen/$name-c$c-$kind-r$run
 	logf=$base.log
 	case $kind in
-	# shellcheck disable=SC2046
 	nolog|ovh-nolog) start_server "$base.err" $(server_args "$scen"); logf=- ;;
-	# shellcheck disable=SC2046
 	*) start_server "$logf" $(server_args "$scen") --log ;;
 	esac
 	url=$(seed_url "$scen")
 	case $name in
-	event|pool|channel|mutex) set -- "$WEFT" crawl -q -e "$name" -c "$c" -o /dev/null "$url" ;;
+	event|pool|channel|mutex) set -- "$WEFT" crawl -e "$name" -c "$c" -o /dev/null "$url" ;;
 	serial)
 		if [ "$scen" = S1 ]; then
-			set -- "$WEFT" crawl -q -e serial --max-pages "$S1_SERIAL_CAP" -o /dev/null "$url"
+			set -- "$WEFT" crawl -e serial --max-pages "$S1_SERIAL_CAP" -o /dev/null "$url"
 		else
-			set -- "$WEFT" crawl -q -e serial -o /dev/null "$url"
+			set -- "$WEFT" crawl -e serial -o /dev/null "$url"
 		fi ;;
-	# shellcheck disable=SC2086
 	wget2) set -- wget2 $WGET2_FLAGS --max-threads="$c" "$url" ;;
 	go) set -- "$GOCRAWLER" -c "$c" "$url" ;;
 	*) die "unknown crawler $name" ;;
@@ -224,17 +227,20 @@ crawl() {
 	echo "$*" >"$base.cmd"
 	/usr/bin/time -o "$base.time" -f '%e %U %S %M %x' "$@" >"$base.out" 2>&1 || true
 	stop_server
-	# GNU time puts "Command exited with non-zero status N" first; the numbers are last.
+	# GNU time puts "Command exited with non-zero status N" or "Command terminated by
+	# signal N" first (%x is then 0: a signal is recorded as 128 + N); the numbers are last.
 	set -- $(tail -n 1 "$base.time")
 	[ $# = 5 ] || die "cannot read GNU time's output $base.time"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$c" "$run" "$kind" \
-		"$1" "$2" "$3" "$4" "$5" "$logf" >>"$RUNS_TSV"
+	sig=$(sed -n 's/^Command terminated by signal \([0-9]*\).*/\1/p' "$base.time")
+	[ -z "$sig" ] || set -- "$1" "$2" "$3" "$4" $((128 + sig))
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$c" "$run" "$kind" \
+		"$1" "$2" "$3" "$4" "$5" "$logf" "$SCPU" >>"$RUNS_TSV"
 	reqs=""
 	[ "$logf" = - ] || reqs=", $(grep -c '^[A-Z]* /' "$logf" || true) requests"
-	printf 'bench:   %s %-7s c=%-5s %-6s run %s/%s: %6ss wall, %ss CPU, %s MiB%s, exit %s\n' \
-		"$scen" "$name" "$c" "$kind" "$run" "$RUNS" "$1" \
+	printf 'bench:   %s %-7s c=%-5s %-9s run %s: %6ss wall, %ss CPU, %s MiB%s, exit %s (server %ss CPU)\n' \
+		"$scen" "$name" "$c" "$kind" "$run" "$1" \
 		"$(echo "$2 $3" | awk '{printf "%.2f", $1 + $2}')" \
-		"$(echo "$4" | awk '{printf "%.1f", $1 / 1024}')" "$reqs" "$5"
+		"$(echo "$4" | awk '{printf "%.1f", $1 / 1024}')" "$reqs" "$5" "$SCPU"
 }
 
 # setting SCEN CRAWLER C: all runs of one setting, as the verification mode says.
@@ -258,8 +264,7 @@ expect_for() {
 	mkdir -p "$OUT/raw/$scen"
 	case $scen in
 	S1|S2)
-		# shellcheck disable=SC2046
-		start_server "$OUT/raw/$scen/expect.err" $(server_args "$scen") --expect "$OUT/$scen.expect"
+			start_server "$OUT/raw/$scen/expect.err" $(server_args "$scen") --expect "$OUT/$scen.expect"
 		stop_server
 		say "$scen: $(grep 'expect:' "$OUT/raw/$scen/expect.err" | sed 's/^weft-testserver: //')" ;;
 	S3)
@@ -275,11 +280,14 @@ expect_for() {
 say "output in $OUT; $RUNS run(s) per setting$( [ "$QUICK" = 1 ] && echo ' (BENCH_QUICK=1)')"
 loadavg start
 
-# --log overhead: S2, event engine, c=64, with and without --log, interleaved.
+# --log overhead: S2, event engine, c=64, with and without --log, interleaved pairs; the
+# medians decide the verification mode (auto), the server's CPU seconds show the cost too.
 mkdir -p "$OUT/raw/S2"
 say "measuring the test server's --log overhead (S2, event, c=64)"
+OVH_PAIRS=$RUNS
+[ "$QUICK" = 1 ] || OVH_PAIRS=5
 i=1
-while [ "$i" -le "$RUNS" ]; do
+while [ "$i" -le "$OVH_PAIRS" ]; do
 	crawl S2 event 64 "$i" ovh-nolog
 	crawl S2 event 64 "$i" ovh-log
 	i=$((i + 1))
@@ -295,8 +303,7 @@ for scen in $SCENARIOS; do
 		# The server's own ceiling: wrk alone against the test server, same run.
 		i=1
 		while [ "$i" -le "$RUNS" ]; do
-			# shellcheck disable=SC2046
-			start_server "$OUT/raw/S2/wrk-r$i.err" $(server_args S2)
+					start_server "$OUT/raw/S2/wrk-r$i.err" $(server_args S2)
 			wrk -t2 -c64 -d"${WRK_SECS}s" -s testserver/wrk-pages.lua "http://127.0.0.1:$PORT/" \
 				>"$OUT/raw/S2/wrk-r$i.txt" 2>&1 || die "wrk failed: $(cat "$OUT/raw/S2/wrk-r$i.txt")"
 			stop_server
@@ -307,7 +314,7 @@ for scen in $SCENARIOS; do
 			i=$((i + 1))
 		done
 	fi
-	eval "settings=\$${scen}_SETTINGS"
+	case $scen in S1) settings=$S1_SETTINGS ;; S2) settings=$S2_SETTINGS ;; S3) settings=$S3_SETTINGS ;; esac
 	for s in $settings; do
 		name=${s%%:*}
 		for c in $(echo "${s#*:}" | tr ',' ' '); do
@@ -321,6 +328,8 @@ if [ "$QUICK" = 1 ]; then RES=$OUT/RESULTS.md PNG=$OUT/throughput.png
 else RES=$ROOT/bench/RESULTS.md PNG=$ROOT/bench/throughput.png; fi
 cmd="sh bench/run.sh"
 [ "$QUICK" = 1 ] && cmd="BENCH_QUICK=1 $cmd"
+# (echo: WGET2_FLAGS on one line, single spaces)
+# shellcheck disable=SC2116
 python3 bench/report.py --out "$OUT" --results "$RES" --png "$PNG" --command "$cmd" \
 	--runs "$RUNS" --mode "$MODE" --threshold "$LOG_THRESHOLD" --s1-latency "$S1_LATENCY" \
 	--s1-serial-cap "$S1_SERIAL_CAP" --wget2-flags "$(echo $WGET2_FLAGS)" --s3-dir "$S3_DIR" \

@@ -30,6 +30,8 @@ from urllib.parse import unquote, urlsplit
 CRAWLERS = ["event", "pool", "channel", "mutex", "serial", "wget2", "go"]
 LABEL = {"event": "weft event", "pool": "weft pool", "channel": "weft channel",
          "mutex": "weft mutex", "serial": "weft serial", "wget2": "wget2", "go": "Go (lecture)"}
+COLOR = {"event": "#9400d3", "pool": "#009e73", "channel": "#56b4e9", "mutex": "#e69f00",
+         "serial": "#666666", "wget2": "#0072b2", "go": "#d62728"}
 SCEN_TITLE = {
     "S1": "S1 latency-bound: --site 10000 --fanout 10 --latency 50",
     "S2": "S2 CPU-bound: --site 20000 --fanout 10, no latency",
@@ -425,8 +427,14 @@ def plot(data, wrk_rps, args, png):
             with open(fn, "w") as f:
                 for c, p in sorted(pts):
                     f.write(f"{c} {p:.1f}\n")
-            style = "points pt 7 ps 1.5" if cr == "serial" else "linespoints pt 7 lw 2"
-            series.append(f"'{fn}' using 1:2 with {style} title '{LABEL[cr]}'")
+            if cr == "serial":
+                style = "points pt 7 ps 1.5"
+            elif cr in ("wget2", "go"):
+                style = "linespoints pt 5 lw 2 dt 3"  # the peers: squares, dotted
+            else:
+                style = "linespoints pt 7 lw 2"
+            title = LABEL[cr] + (" (capped)" if cr == "serial" and s == "S1" else "")
+            series.append(f"'{fn}' using 1:2 with {style} lc rgb '{COLOR[cr]}' title '{title}'")
         extra = []
         if s == "S1":
             d = data[s]
@@ -447,7 +455,7 @@ def plot(data, wrk_rps, args, png):
           "set logscale x 2", "set logscale y", "set grid",
           "set xlabel 'concurrency (weft -c, wget2 --max-threads, Go -c)'",
           "set ylabel 'pages/s'", "set key bottom right font ',9'", "set xrange [0.8:4096]",
-          "max(a, b) = a > b ? a : b"]
+          "set samples 400", "max(a, b) = a > b ? a : b"]
     for s, series in panels:
         gp.append(f"set title '{SCEN_TITLE[s].split(':')[0]}: {SCEN_TITLE[s].split(':', 1)[1].strip()}' font ',10'")
         gp.append("plot " + ", \\\n     ".join(series))

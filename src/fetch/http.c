@@ -3,9 +3,10 @@
  *
  * Threads: fetch() may run in many threads at once. Each call takes an idle easy handle from
  * the pool (or makes one) and gives it back after, so handles -- and their TLS and connection
- * state -- are reused; no handle is ever used by two threads at once. DNS, TLS sessions and the
- * connection cache are shared between handles through libcurl's share interface, with one
- * mutex per kind of shared data (share_mu), as libcurl's thread-safety rules require.
+ * state -- are reused; no handle is ever used by two threads at once. DNS and TLS sessions are
+ * shared between handles through libcurl's share interface, with one mutex per kind of shared
+ * data (share_mu), as libcurl's thread-safety rules require. Connections are not shared
+ * between handles (see share_new()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,12 @@ static int share_new(struct weft__http *h)
 	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	/*
+	 * Not CURL_LOCK_DATA_CONNECT: a connection cache shared by threads is unsafe in libcurl
+	 * (curl issue #4915: the cache points at connections in use by other threads). Our
+	 * benchmark crashed with heap corruption at 256+ threads with it on. Each pooled easy
+	 * handle keeps its own connections instead, and handles are reused, so are connections.
+	 */
 	if (h->opt.cookies)
 		curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
 	return WEFT_OK;

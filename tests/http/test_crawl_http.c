@@ -197,6 +197,37 @@ static void test_generated_site(void)
 	unlink(expect);
 }
 
+/*
+ * Hundreds of threads fetching at once, each with its own libcurl handle: once crashed with
+ * heap corruption when handles shared one connection cache (curl issue #4915).
+ */
+static void test_many_threads(void)
+{
+	char expect[] = "/tmp/weft-expect-XXXXXX";
+	int fd = mkstemp(expect);
+	REQUIRE(fd >= 0);
+	close(fd);
+	const char *args[] = { "--site", "3000", "--fanout", "10", "--latency", "20", "--expect",
+			       expect, NULL };
+	struct ts_proc p;
+	REQUIRE(ts_spawn(&p, args));
+	json_t *want = load_jsonl(expect);
+	char seed[128];
+	snprintf(seed, sizeof(seed), "%s/", p.base);
+	static const char *const threaded[] = { "pool", "mutex", NULL };
+	for (int e = 0; threaded[e]; e++) {
+		for (int round = 0; round < 2; round++) {
+			struct collect got = { 0 };
+			CHECK_INT(crawl(threaded[e], 400, seed, &got), WEFT_OK);
+			compare_expect(&got, want, threaded[e]);
+			collect_free(&got);
+		}
+	}
+	json_decref(want);
+	CHECK_INT(ts_stop(&p, SIGTERM), 0);
+	unlink(expect);
+}
+
 /* reachable.py's answer for the docs served at base. */
 static char **oracle(const char *dir, const char *base, size_t *n)
 {
@@ -271,6 +302,7 @@ int main(void)
 {
 	weft_global_init();
 	RUN(test_generated_site);
+	RUN(test_many_threads);
 	RUN(test_postgres_docs);
 	weft_global_cleanup();
 	return check_report();

@@ -43,6 +43,16 @@ WEFT_API int weft_html_feed(struct weft_html *h, const void *buf, size_t len);
 WEFT_API int weft_html_finish(struct weft_html *h);
 WEFT_API void weft_html_free(struct weft_html **h);
 
+/*
+ * Start a new document on an extractor, as weft_html_free() + weft_html_new() would with these
+ * arguments, but keeping its buffers: a crawl can keep one extractor per connection (or per
+ * thread) instead of allocating one per page. Any state of the previous document is dropped,
+ * finished or not. On an error (WEFT_E_INVAL: bad page_url or fn; WEFT_E_NOMEM) feed() and
+ * finish() fail until a reset succeeds; free() is always allowed.
+ */
+WEFT_API int weft_html_reset(struct weft_html *h, const char *page_url, const char *charset,
+			     weft_link_fn *fn, void *cookie);
+
 /* One-shot convenience over a whole buffer. */
 WEFT_API int weft_html_extract(const void *buf, size_t len, const char *page_url,
 			       const char *charset, weft_link_fn *fn, void *cookie);

@@ -466,14 +466,15 @@ const struct weft__enc *weft__enc_prescan(const unsigned char *p, size_t n)
 				break;
 			s.i = (size_t)(lt - s.p);
 		}
-		if (starts_ci(&s, "<!--")) {
+		unsigned next = s.n - s.i > 1 ? lower(s.p[s.i + 1]) : 0;
+		if (next == '!' && starts_ci(&s, "<!--")) {
 			/* The first "-->" whose '>' comes after the "<!" ("<!-->" closes). */
 			size_t j = s.i + 4;
 			while (j < s.n &&
 			       !(s.p[j] == '>' && s.p[j - 1] == '-' && s.p[j - 2] == '-'))
 				j++;
 			s.i = j + 1;
-		} else if (starts_ci(&s, "<meta") && s.n - s.i > 5 &&
+		} else if (next == 'm' && starts_ci(&s, "<meta") && s.n - s.i > 5 &&
 			   (is_ws(s.p[s.i + 5]) || s.p[s.i + 5] == '/')) {
 			s.i += 6;
 			const struct weft__enc *e = meta_tag(&s);

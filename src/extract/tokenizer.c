@@ -124,13 +124,6 @@ static void new_tag(struct weft_html *h, bool end)
 	h->val.n = 0;
 }
 
-static void name_add(struct weft_html *h, unsigned c)
-{
-	if (h->name_n < WEFT__NAME_CAP)
-		h->name[h->name_n] = (char)c;
-	h->name_n++;
-}
-
 /* The tag name is complete: what is it, and which of its attributes are worth keeping. */
 static void name_done(struct weft_html *h)
 {
@@ -285,27 +278,25 @@ static size_t st_end_tag_open(struct weft_html *h, const unsigned char *p, size_
 
 static size_t st_tag_name(struct weft_html *h, const unsigned char *p, size_t i, size_t n)
 {
+	size_t len = h->name_n; /* a local: stores to h->name could alias h->name_n */
 	for (; i < n; i++) {
-		unsigned c = p[i];
-		switch (cls[c]) {
-		case C_WS:
-			name_done(h);
-			h->state = S_BEFORE_ATTR_NAME;
-			return i + 1;
-		case C_SLASH:
-			name_done(h);
-			h->state = S_SELF_CLOSING;
-			return i + 1;
-		case C_GT:
+		unsigned c = p[i], k = cls[c];
+		if (k == C_OTHER || k == C_UPPER || k == C_EQ) {
+			if (len < WEFT__NAME_CAP)
+				h->name[len] = (char)(k == C_UPPER ? c + 32 : c);
+			len++;
+			continue;
+		}
+		h->name_n = len;
+		if (k == C_GT) {
 			emit_tag(h);
 			return i + 1;
-		case C_UPPER:
-			c += 32;
-			/* fall through */
-		default:
-			name_add(h, c);
 		}
+		name_done(h);
+		h->state = k == C_WS ? S_BEFORE_ATTR_NAME : S_SELF_CLOSING;
+		return i + 1;
 	}
+	h->name_n = len;
 	return i;
 }
 
@@ -487,26 +478,25 @@ static size_t st_before_attr_name(struct weft_html *h, const unsigned char *p, s
 
 static size_t st_attr_name(struct weft_html *h, const unsigned char *p, size_t i, size_t n)
 {
+	size_t len = h->attr_n; /* a local, as in st_tag_name() */
 	for (; i < n; i++) {
-		unsigned c = p[i];
-		switch (cls[c]) {
-		case C_WS:
-		case C_SLASH:
-		case C_GT:
-			attr_done(h);
-			h->state = S_AFTER_ATTR_NAME;
-			return i;
-		case C_EQ:
-			attr_done(h);
+		unsigned c = p[i], k = cls[c];
+		if (k == C_OTHER || k == C_UPPER) {
+			if (len < WEFT__ATTR_CAP)
+				h->attr[len] = (char)(k == C_UPPER ? c + 32 : c);
+			len++;
+			continue;
+		}
+		h->attr_n = len;
+		attr_done(h);
+		if (k == C_EQ) {
 			h->state = S_BEFORE_ATTR_VALUE;
 			return i + 1;
-		case C_UPPER:
-			c += 32;
-			/* fall through */
-		default:
-			attr_add(h, c);
 		}
+		h->state = S_AFTER_ATTR_NAME; /* whitespace, '/', '>': read again there */
+		return i;
 	}
+	h->attr_n = len;
 	return i;
 }
 

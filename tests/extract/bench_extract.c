@@ -1,7 +1,7 @@
 /*
  * bench_extract.c -- throughput and per-page cost of the link extractor (not a test).
  *
- *   bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] FILE...
+ *   bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] FILE...
  *
  * Loads every FILE into memory, then runs ROUNDS passes (default 5) over all of them: for each
  * file weft_html_new(), weft_html_feed() in CHUNK-byte pieces (default 16384), finish, free.
@@ -10,7 +10,8 @@
  * checksum). With -s N it instead extracts the first FILE N times and prints the cost of one
  * page (new + feed + finish + free) in ns, and, where the extractor has weft_html_reset(), of
  * one page with a reused extractor. Under callgrind, -r 1 and --toggle-collect=run_pass count
- * only the extraction.
+ * only the extraction. -p prints the links instead ("file tag url" lines), to compare two
+ * builds.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,15 +32,16 @@ struct file {
 
 struct totals {
 	size_t links;
+	const char *print; /* the file name when printing links */
 };
 
 static int count_link(void *cookie, const char *url, size_t len, enum weft_link_tag tag)
 {
 	struct totals *t = cookie;
-	(void)url;
 	(void)len;
-	(void)tag;
 	t->links++;
+	if (t->print)
+		printf("%s %d %s\n", t->print, (int)tag, url);
 	return 0;
 }
 
@@ -90,7 +92,6 @@ static void setup_cost(const struct file *f, long n, const char *url)
 	double c1 = now(CLOCK_THREAD_CPUTIME_ID);
 	printf("new+feed+finish+free of a %zu-byte page: %.0f ns (cpu), %zu links\n", f->len,
 	       (c1 - c0) * 1e9 / (double)n, t.links);
-#ifdef WEFT_HTML_HAS_RESET
 	struct weft_html *h = NULL;
 	t.links = 0;
 	if (weft_html_new(&h, url, NULL, count_link, &t) != WEFT_OK)
@@ -105,7 +106,6 @@ static void setup_cost(const struct file *f, long n, const char *url)
 	weft_html_free(&h);
 	printf("reset+feed+finish of the same page (reused extractor): %.0f ns (cpu), %zu links\n",
 	       (c1 - c0) * 1e9 / (double)n, t.links);
-#endif
 }
 
 int main(int argc, char **argv)
@@ -114,8 +114,10 @@ int main(int argc, char **argv)
 	int rounds = 5, opt;
 	long setup = 0;
 	const char *url = "http://bench.test/dir/page.html";
-	while ((opt = getopt(argc, argv, "c:r:s:u:")) != -1) {
+	bool print = false;
+	while ((opt = getopt(argc, argv, "c:r:s:u:p")) != -1) {
 		switch (opt) {
+		case 'p': print = true; break;
 		case 'c': chunk = (size_t)strtoul(optarg, NULL, 10); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 's': setup = atol(optarg); break;
@@ -143,6 +145,14 @@ int main(int argc, char **argv)
 		setup_cost(&files[0], setup, url);
 		goto out;
 	}
+	if (print) {
+		for (size_t i = 0; i < n; i++) {
+			struct totals t = { .print = argv[optind + (int)i] };
+			if (run_page(&files[i], chunk, url, &t) != WEFT_OK)
+				printf("%s error\n", t.print);
+		}
+		goto out;
+	}
 	double cpu[1000], wall[1000];
 	struct totals t = { 0 };
 	int bad = 0;
@@ -168,6 +178,6 @@ out:
 	weft_global_cleanup();
 	return 0;
 usage:
-	fprintf(stderr, "usage: bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] FILE...\n");
+	fprintf(stderr, "usage: bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] FILE...\n");
 	return 2;
 }

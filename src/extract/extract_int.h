@@ -215,6 +215,10 @@ void weft__on_link(struct weft_html *h, enum weft_link_tag tag);
 void weft__on_base(struct weft_html *h);
 /* <plaintext>: no element can follow, so the base URL is final. */
 void weft__on_plaintext(struct weft_html *h);
+/* h->hold went from true to false: held links may go out. */
+void weft__on_release(struct weft_html *h);
+/* A frameset replaced the body: the links found in it are not in the document. */
+void weft__on_body_dropped(struct weft_html *h);
 /* The current attribute value (h->val) decoded to UTF-8 with references resolved. */
 int weft__value(struct weft_html *h, const char **s, size_t *n);
 /* Set up h->dec for the document's encoding (values, RAW_TRAIL CDATA); WEFT_OK or an error. */
@@ -226,6 +230,7 @@ int weft__doc_dec(struct weft_html *h);
 #define WEFT__ATTR_CAP 8     /* attribute name bytes kept: the longest wanted is "encoding" */
 #define WEFT__OPEN_MAX 64    /* elements tracked inside foreign content */
 #define WEFT__SNIFF_MAX 1024 /* the prescan window */
+#define WEFT__OPENED_BUCKETS 64
 
 /* An element open in foreign content (or HTML inside an integration point): tree.c. */
 struct weft__open {
@@ -265,8 +270,10 @@ struct weft_html {
 	bool frameset_ok;       /* the HTML "frameset-ok flag" */
 	unsigned frameset_depth;
 	unsigned template_depth; /* inside <template> content: links do not count */
+	bool hold;              /* a frameset may still replace the body: hold its links */
 	unsigned n_open;        /* elements open in foreign content; 0: plain HTML */
 	struct weft__open open[WEFT__OPEN_MAX];
+	uint8_t opened[WEFT__OPENED_BUCKETS]; /* HTML containers open, by name hash bucket */
 
 	/* The document (html.c). */
 	weft_link_fn *fn;

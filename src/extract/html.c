@@ -16,7 +16,9 @@
  * a queue until the base is known: the first <base href>, <plaintext> (no element can follow),
  * or the end of the document. After that links go out at once. The queue is capped
  * (PENDING_MAX): a document with more link text than that before any <base> has its queued
- * links resolved against the page URL, and a <base> seen later applies from then on.
+ * links resolved against the page URL, and a <base> seen later applies from then on. Links
+ * also wait while a <frameset> could still replace the body they are in (tree.c, h->hold:
+ * only until the first text or one of many start tags), and are dropped if it does.
  *
  * Reuse. weft_html_reset() starts a new document on an extractor and keeps its buffers (and its
  * iconv descriptor when the next page has the same encoding): a crawl can keep one extractor
@@ -70,10 +72,9 @@ out:
 	weft_url_free(&u);
 }
 
-/* Emit every queued link against the now-known base, in document order, and stop queueing. */
-static void freeze(struct weft_html *h)
+/* Emit every queued link against the current base, in document order. */
+static void flush(struct weft_html *h)
 {
-	h->frozen = true;
 	size_t i = 0;
 	while (i < h->pending.n && !h->rc) {
 		enum weft_link_tag tag = (enum weft_link_tag)(unsigned char)h->pending.p[i];
@@ -83,6 +84,25 @@ static void freeze(struct weft_html *h)
 		i += 1 + sizeof(n) + n;
 	}
 	weft__buf_trim(&h->pending, KEEP_MAX);
+}
+
+/* The base URL is known: emit the queued links unless tree.c holds them, and stop queueing. */
+static void freeze(struct weft_html *h)
+{
+	h->frozen = true;
+	if (!h->hold)
+		flush(h);
+}
+
+void weft__on_release(struct weft_html *h)
+{
+	if (h->frozen)
+		flush(h);
+}
+
+void weft__on_body_dropped(struct weft_html *h)
+{
+	h->pending.n = 0;
 }
 
 int weft__doc_dec(struct weft_html *h)
@@ -149,7 +169,7 @@ void weft__on_link(struct weft_html *h, enum weft_link_tag tag)
 	}
 	while (n && is_ascii_ws(v[n - 1]))
 		n--;
-	if (h->frozen) {
+	if (h->frozen && !h->hold) {
 		emit_link(h, tag, v, n);
 		return;
 	}
@@ -161,8 +181,10 @@ void weft__on_link(struct weft_html *h, enum weft_link_tag tag)
 	weft__buf_add(&h->pending, &t, 1);
 	weft__buf_add(&h->pending, &n, sizeof(n));
 	weft__buf_add(&h->pending, v, n);
-	if (h->pending.n > PENDING_MAX)
-		freeze(h); /* against the page URL; a later <base> applies from then on */
+	if (h->pending.n > PENDING_MAX) { /* against the page URL; a later <base> applies then */
+		h->frozen = true;
+		flush(h);
+	}
 }
 
 void weft__on_base(struct weft_html *h)
@@ -193,8 +215,8 @@ void weft__on_base(struct weft_html *h)
 void weft__on_plaintext(struct weft_html *h)
 {
 	h->plaintext = true;
-	if (!h->frozen)
-		freeze(h);
+	h->hold = false; /* no frameset can follow either */
+	freeze(h);
 }
 
 /* ---- the byte stream ---------------------------------------------------------------------- */
@@ -349,7 +371,8 @@ int weft_html_finish(struct weft_html *h)
 		push(h, NULL, 0, true);
 	}
 	/* The end of the file: a tag still open is dropped; the base is what it is now. */
-	if (!h->rc && !h->frozen)
+	h->hold = false;
+	if (!h->rc)
 		freeze(h);
 	return h->rc;
 }

@@ -16,8 +16,9 @@
  *    the body ("after head"), or in the body while the "frameset-ok flag" is still set: no text
  *    other than whitespace yet, no <body> tag, none of the start tags that clear it (pre, li,
  *    table, img, input, textarea, iframe, ...). In a frameset only frame, frameset and noframes
- *    count; after the outermost </frameset> only noframes. (A frameset that replaces a body
- *    drops the body's elements too; links found there before are still reported.)
+ *    count; after the outermost </frameset> only noframes. A frameset that replaces a body
+ *    drops the body's links too: while it still could (in the body, flag set), links are held
+ *    back (h->hold), whatever the base URL.
  *  - Foreign content. Inside <svg> and <math> elements are SVG or MathML: an SVG <a href> is
  *    not an HTML link, <script> there is no raw text, and "<![CDATA[" opens a CDATA section
  *    (elsewhere it is a bogus comment). The rules are the standard's: a start tag is foreign
@@ -31,8 +32,11 @@
  *    inside an integration point closes the nearest open HTML element of its name (the
  *    standard's scope rules differ only for mis-nested markup), and an end tag that matches no
  *    tracked element closes the whole foreign subtree when it names an HTML element that can
- *    contain one (</div>, </a>, </td>, ...): the browser does exactly that when that element is
- *    open below the <svg>, which is how such an end tag normally comes about.
+ *    contain one (</div>, </a>, </td>, ...; F_CLOSER) and such an element is open: the browser
+ *    then closes that element and the <svg> in it. Which HTML elements are open is only
+ *    counted, per bucket of name hashes (h->opened), +1 at a start tag and -1 at an end tag
+ *    outside foreign content: elements closed implicitly (a <p> by a <div>) stay counted, so
+ *    in doubt the subtree is closed.
  *  - <base>: the first one with an href, outside template content and foreign content.
  *
  * Everything else the tree builder does (implied and misnested elements, tables, formatting
@@ -388,7 +392,9 @@ static void break_out(struct weft_html *h)
  */
 static void end_below(struct weft_html *h)
 {
-	if (h->tag_flags & F_CLOSER)
+	bool open = h->tag == WEFT__T_TEMPLATE ? h->template_depth > 0
+		    : (h->tag_flags & F_CLOSER) && h->opened[name_hash(h) % WEFT__OPENED_BUCKETS];
+	if (open)
 		h->n_open = 0;
 }
 
@@ -441,8 +447,12 @@ static bool open_end(struct weft_html *h)
 
 static void set_mode(struct weft_html *h, unsigned mode)
 {
+	bool held = h->hold;
 	h->mode = (uint8_t)mode;
 	h->watch_text = mode == M_BEFORE_BODY || (mode == M_BODY && h->frameset_ok);
+	h->hold = mode == M_BODY && h->frameset_ok;
+	if (held && !h->hold && mode != M_FRAMESET)
+		weft__on_release(h);
 }
 
 static void clear_frameset_ok(struct weft_html *h)
@@ -467,6 +477,8 @@ static void frameset_open(struct weft_html *h)
 {
 	if (h->template_depth || (h->mode == M_BODY && !h->frameset_ok))
 		return;
+	if (h->mode == M_BODY)
+		weft__on_body_dropped(h);
 	h->frameset_depth = 1;
 	set_mode(h, M_FRAMESET);
 }
@@ -526,6 +538,10 @@ static void html_start(struct weft_html *h)
 		return;
 	}
 	body_start(h, id, flags);
+	if ((flags & F_CLOSER) && !h->n_open) {
+		uint8_t *c = &h->opened[name_hash(h) % WEFT__OPENED_BUCKETS];
+		*c += *c < UINT8_MAX;
+	}
 	if (id == WEFT__T_SVG || id == WEFT__T_MATH) {
 		if (!h->self_closing)
 			push(h, id == WEFT__T_SVG ? NS_SVG : NS_MATH, id, false);
@@ -537,6 +553,10 @@ static void html_start(struct weft_html *h)
 /* An end tag by the HTML rules, outside foreign content. */
 static void html_end(struct weft_html *h)
 {
+	if ((h->tag_flags & F_CLOSER) && !h->n_open) {
+		uint8_t *c = &h->opened[name_hash(h) % WEFT__OPENED_BUCKETS];
+		*c -= *c > 0;
+	}
 	switch (h->tag) {
 	case WEFT__T_TEMPLATE:
 		if (h->template_depth && h->mode < M_FRAMESET)
@@ -625,5 +645,7 @@ void weft__tree_reset(struct weft_html *h)
 	h->frameset_depth = 0;
 	h->template_depth = 0;
 	h->n_open = 0;
+	h->hold = false;
+	memset(h->opened, 0, sizeof(h->opened));
 	set_mode(h, M_BEFORE_BODY);
 }

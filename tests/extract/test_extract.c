@@ -490,6 +490,12 @@ static void test_template_frameset(void)
 	      "frame " X "f6");
 	LINKS("<img><frameset><frame src=" X "no>", "");
 	LINKS("<template><frameset><frame src=" X "no></template>", "");
+	/* a frameset that replaces the body drops the links in it, even after a <base> */
+	LINKS("<a href=" X "no><base href=http://b.test/><a href=" X "no2><frameset>"
+	      "<frame src=f7>", "frame http://b.test/f7");
+	LINKS("<a href=" X "5><base href=http://b.test/>x<frameset><frame src=f8>",
+	      "a " X "5");
+	LINKS("<a href=" X "6></br><frameset><frame src=f9>", "a " X "6");
 }
 
 /* A document cut off in the middle of each construct: the cut tag is dropped. */
@@ -699,10 +705,11 @@ static void test_api(void)
 
 	/*
 	 * A non-zero callback return stops extraction and comes back from feed/finish. (With an
-	 * HTTP charset the extractor need not wait for 1024 bytes to sniff the encoding.)
+	 * HTTP charset the extractor need not wait for 1024 bytes to sniff the encoding; after
+	 * the <base> and some text no link can be dropped any more, so links go out at once.)
 	 */
 	struct collect s = { .stop_after = 2 };
-	const char three[] = "<base href=http://x.test/><a href=1><a href=2><a href=3>";
+	const char three[] = "<base href=http://x.test/>Text<a href=1><a href=2><a href=3>";
 	REQUIRE(weft_html_new(&h, PAGE, "utf-8", collect_fn, &s) == WEFT_OK);
 	CHECK_INT(weft_html_feed(h, three, sizeof(three) - 1), 1);
 	CHECK_INT(s.calls, 2);

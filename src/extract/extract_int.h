@@ -166,7 +166,7 @@ enum weft__tag {
 	WEFT__T_TEXTAREA, WEFT__T_TITLE, WEFT__T_PLAINTEXT,
 	WEFT__T_BODY, WEFT__T_BR, WEFT__T_P, WEFT__T_FONT,
 	WEFT__T_FOREIGNOBJECT, WEFT__T_DESC, WEFT__T_MTEXT, WEFT__T_AXML, WEFT__T_MGLYPH,
-	WEFT__T_NAMED, /* another name tree.c knows (see its flags) */
+	WEFT__T_NAMED, /* + k: another name tree.c knows (k unique per name; see its flags) */
 };
 
 /* Attributes of the current tag worth keeping (struct weft_html.want/have/cur). */
@@ -217,8 +217,8 @@ void weft__on_base(struct weft_html *h);
 void weft__on_plaintext(struct weft_html *h);
 /* h->hold went from true to false: held links may go out. */
 void weft__on_release(struct weft_html *h);
-/* A frameset replaced the body: the links found in it are not in the document. */
-void weft__on_body_dropped(struct weft_html *h);
+/* A frameset replaced the body: the links found in it (and its <base>) are not in it. */
+void weft__on_body_dropped(struct weft_html *h, bool base_too);
 /* The current attribute value (h->val) decoded to UTF-8 with references resolved. */
 int weft__value(struct weft_html *h, const char **s, size_t *n);
 /* Set up h->dec for the document's encoding (values, RAW_TRAIL CDATA); WEFT_OK or an error. */
@@ -230,7 +230,7 @@ int weft__doc_dec(struct weft_html *h);
 #define WEFT__ATTR_CAP 8     /* attribute name bytes kept: the longest wanted is "encoding" */
 #define WEFT__OPEN_MAX 64    /* elements tracked inside foreign content */
 #define WEFT__SNIFF_MAX 1024 /* the prescan window */
-#define WEFT__OPENED_BUCKETS 64
+#define WEFT__OPENED_BUCKETS 256 /* open-element counters: see tree.c */
 
 /* An element open in foreign content (or HTML inside an integration point): tree.c. */
 struct weft__open {
@@ -271,6 +271,7 @@ struct weft_html {
 	unsigned frameset_depth;
 	unsigned template_depth; /* inside <template> content: links do not count */
 	bool hold;              /* a frameset may still replace the body: hold its links */
+	bool base_in_body;      /* the first <base href> is in the body */
 	unsigned n_open;        /* elements open in foreign content; 0: plain HTML */
 	struct weft__open open[WEFT__OPEN_MAX];
 	uint8_t opened[WEFT__OPENED_BUCKETS]; /* HTML containers open, by name hash bucket */

@@ -100,9 +100,14 @@ void weft__on_release(struct weft_html *h)
 		flush(h);
 }
 
-void weft__on_body_dropped(struct weft_html *h)
+void weft__on_body_dropped(struct weft_html *h, bool base_too)
 {
 	h->pending.n = 0;
+	if (base_too) { /* the base is undone too: links wait again for the next one */
+		weft_url_free(&h->base);
+		h->base_seen = false;
+		h->frozen = false;
+	}
 }
 
 int weft__doc_dec(struct weft_html *h)

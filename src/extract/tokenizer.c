@@ -336,7 +336,8 @@ static size_t st_raw_end_name(struct weft_html *h, const unsigned char *p, size_
 	for (; i < n; i++) {
 		unsigned c = p[i];
 		if (is_alpha(c)) {
-			h->k = h->k < len && (unsigned char)want[h->k] == lower(c) ? h->k + 1 : 0xFF;
+			bool same = h->k < len && (unsigned char)want[h->k] == lower(c);
+			h->k = same ? h->k + 1 : 0xFF;
 			continue;
 		}
 		unsigned k = cls[c];
@@ -438,7 +439,8 @@ static size_t st_dbl_switch(struct weft_html *h, const unsigned char *p, size_t 
 	for (; i < n; i++) {
 		unsigned c = p[i];
 		if (is_alpha(c)) {
-			h->k = h->k < 6 && (unsigned char)script[h->k] == lower(c) ? h->k + 1 : 0xFF;
+			bool same = h->k < 6 && (unsigned char)script[h->k] == lower(c);
+			h->k = same ? h->k + 1 : 0xFF;
 			continue;
 		}
 		unsigned k = cls[c];

@@ -31,13 +31,13 @@
  *    integration points), at most WEFT__OPEN_MAX deep. Two simplifications: an HTML end tag
  *    inside an integration point closes the nearest open HTML element of its name (the
  *    standard's scope rules differ only for mis-nested markup), and an end tag that matches no
- *    tracked element closes the whole foreign subtree when it names an HTML element that can
- *    contain one (</div>, </a>, </td>, ...; F_CLOSER) and such an element is open: the browser
- *    then closes that element and the <svg> in it. Which HTML elements are open is only
- *    counted, per bucket of name hashes (h->opened), +1 at a start tag and -1 at an end tag
- *    outside foreign content: elements closed implicitly (a <p> by a <div>) stay counted, so
- *    in doubt the subtree is closed.
- *  - <base>: the first one with an href, outside template content and foreign content.
+ *    tracked element closes the whole foreign subtree when an HTML element of that name is
+ *    open (</div>, </a>, </td>, ...): the browser then closes that element and the <svg> in
+ *    it. Which HTML elements are open is only counted, per bucket of names (h->opened), +1 at
+ *    a start tag and -1 at an end tag outside foreign content: elements closed implicitly (a
+ *    <p> by a <div>) stay counted, so in doubt the subtree is closed.
+ *  - <base>: the first one with an href, outside template content and foreign content (and
+ *    not in a body that a frameset then replaces).
  *
  * Everything else the tree builder does (implied and misnested elements, tables, formatting
  * elements) moves elements around but never drops a link element, so it is not modelled.
@@ -56,7 +56,7 @@ enum {
 	F_BREAKOUT = 2, /* a start tag that leaves foreign content */
 	F_NOT_OK = 4,   /* a start tag that clears the frameset-ok flag */
 	F_VOID = 8,     /* an HTML void element: never open */
-	F_CLOSER = 16,  /* its end tag closes a foreign subtree inside it (see the header) */
+	F_IGNORED = 16, /* a start tag that the "in body" rules ignore: no element opens */
 };
 
 enum { NS_HTML = 0, NS_SVG, NS_MATH };
@@ -65,7 +65,11 @@ enum { M_BEFORE_BODY = 0, M_BODY, M_FRAMESET, M_AFTER_FRAMESET };
 
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
 #define TAG(id, flags) ((unsigned)(id) | (unsigned)(flags) << 8)
-#define NAMED(flags) TAG(WEFT__T_NAMED, flags)
+#define NAMED(k, flags) TAG(WEFT__T_NAMED + (k), flags) /* k: unique per name */
+#define NAMED_COUNT 78 /* the k in use: 0..77 */
+
+_Static_assert(WEFT__T_NAMED + NAMED_COUNT <= WEFT__OPENED_BUCKETS / 2,
+	       "every known name needs its own open-element counter");
 
 /* Names starting with a..e. */
 static unsigned lookup_ae(const char *s, size_t n)
@@ -73,53 +77,75 @@ static unsigned lookup_ae(const char *s, size_t n)
 	switch (s[0]) {
 	case 'a':
 		if (n == 1)
-			return TAG(WEFT__T_A, F_CLOSER);
+			return TAG(WEFT__T_A, 0);
 		if (IS("area"))
 			return TAG(WEFT__T_AREA, F_VOID | F_NOT_OK);
 		if (IS("annotation-xml"))
 			return TAG(WEFT__T_AXML, 0);
 		if (IS("applet"))
-			return NAMED(F_CLOSER | F_NOT_OK);
-		if (IS("address") || IS("article") || IS("aside"))
-			return NAMED(F_CLOSER);
+			return NAMED(0, F_NOT_OK);
+		if (IS("address"))
+			return NAMED(1, 0);
+		if (IS("article"))
+			return NAMED(2, 0);
+		if (IS("aside"))
+			return NAMED(3, 0);
 		break;
 	case 'b':
-		if (n == 1 || IS("big") || IS("blockquote"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+		if (n == 1)
+			return NAMED(4, F_BREAKOUT);
+		if (IS("big"))
+			return NAMED(5, F_BREAKOUT);
+		if (IS("blockquote"))
+			return NAMED(6, F_BREAKOUT);
 		if (IS("base"))
 			return TAG(WEFT__T_BASE, F_HEADISH | F_VOID);
 		if (IS("body"))
-			return TAG(WEFT__T_BODY, F_BREAKOUT | F_CLOSER);
+			return TAG(WEFT__T_BODY, F_BREAKOUT | F_IGNORED);
 		if (IS("br"))
 			return TAG(WEFT__T_BR, F_BREAKOUT | F_VOID | F_NOT_OK);
-		if (IS("basefont") || IS("bgsound"))
-			return NAMED(F_HEADISH | F_VOID);
+		if (IS("basefont"))
+			return NAMED(7, F_HEADISH | F_VOID);
+		if (IS("bgsound"))
+			return NAMED(8, F_HEADISH | F_VOID);
 		if (IS("button"))
-			return NAMED(F_NOT_OK | F_CLOSER);
+			return NAMED(9, F_NOT_OK);
 		break;
 	case 'c':
-		if (IS("center") || IS("code"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+		if (IS("center"))
+			return NAMED(10, F_BREAKOUT);
+		if (IS("code"))
+			return NAMED(11, F_BREAKOUT);
 		if (IS("caption"))
-			return NAMED(F_CLOSER);
+			return NAMED(12, F_IGNORED);
 		if (IS("col"))
-			return NAMED(F_VOID);
+			return NAMED(13, F_VOID);
+		if (IS("colgroup"))
+			return NAMED(77, F_IGNORED);
 		break;
 	case 'd':
-		if (IS("div") || IS("dl"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
-		if (IS("dd") || IS("dt"))
-			return NAMED(F_BREAKOUT | F_NOT_OK | F_CLOSER);
+		if (IS("div"))
+			return NAMED(14, F_BREAKOUT);
+		if (IS("dl"))
+			return NAMED(15, F_BREAKOUT);
+		if (IS("dd"))
+			return NAMED(16, F_BREAKOUT | F_NOT_OK);
+		if (IS("dt"))
+			return NAMED(17, F_BREAKOUT | F_NOT_OK);
 		if (IS("desc"))
 			return TAG(WEFT__T_DESC, 0);
-		if (IS("details") || IS("dialog") || IS("dir"))
-			return NAMED(F_CLOSER);
+		if (IS("details"))
+			return NAMED(18, 0);
+		if (IS("dialog"))
+			return NAMED(19, 0);
+		if (IS("dir"))
+			return NAMED(20, 0);
 		break;
 	case 'e':
 		if (IS("em"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(21, F_BREAKOUT);
 		if (IS("embed"))
-			return NAMED(F_BREAKOUT | F_VOID | F_NOT_OK);
+			return NAMED(22, F_BREAKOUT | F_VOID | F_NOT_OK);
 		break;
 	}
 	return 0;
@@ -135,46 +161,52 @@ static unsigned lookup_fm(const char *s, size_t n)
 		if (IS("frameset"))
 			return TAG(WEFT__T_FRAMESET, 0);
 		if (IS("font"))
-			return TAG(WEFT__T_FONT, F_CLOSER);
+			return TAG(WEFT__T_FONT, 0);
 		if (IS("foreignobject"))
 			return TAG(WEFT__T_FOREIGNOBJECT, 0);
 		if (IS("fieldset") || IS("figcaption") || IS("figure") || IS("footer") ||
 		    IS("form"))
-			return NAMED(F_CLOSER);
+			return NAMED(23, 0);
 		break;
 	case 'h':
-		if (n == 2 && s[1] >= '1' && s[1] <= '6')
-			return NAMED(F_BREAKOUT | F_CLOSER);
+		if (n == 2 && s[1] >= '1' && s[1] <= '6') /* one name: </h2> closes an <h1> */
+			return NAMED(24, F_BREAKOUT);
 		if (IS("head"))
-			return NAMED(F_HEADISH | F_BREAKOUT);
+			return NAMED(25, F_HEADISH | F_BREAKOUT | F_IGNORED);
 		if (IS("html"))
-			return NAMED(F_HEADISH | F_CLOSER);
+			return NAMED(26, F_HEADISH | F_IGNORED);
 		if (IS("hr"))
-			return NAMED(F_BREAKOUT | F_VOID | F_NOT_OK);
-		if (IS("header") || IS("hgroup"))
-			return NAMED(F_CLOSER);
+			return NAMED(27, F_BREAKOUT | F_VOID | F_NOT_OK);
+		if (IS("header"))
+			return NAMED(28, 0);
+		if (IS("hgroup"))
+			return NAMED(29, 0);
 		break;
 	case 'i':
 		if (n == 1)
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(30, F_BREAKOUT);
 		if (IS("iframe"))
 			return TAG(WEFT__T_IFRAME, F_NOT_OK);
 		if (IS("img"))
-			return NAMED(F_BREAKOUT | F_VOID | F_NOT_OK);
-		if (IS("image") || IS("input"))
-			return NAMED(F_VOID | F_NOT_OK); /* <image> is <img> in HTML */
+			return NAMED(31, F_BREAKOUT | F_VOID | F_NOT_OK);
+		if (IS("image"))
+			return NAMED(32, F_VOID | F_NOT_OK);
+		if (IS("input"))
+			return NAMED(33, F_VOID | F_NOT_OK);
 		break;
 	case 'k':
 		if (IS("keygen"))
-			return NAMED(F_VOID | F_NOT_OK);
+			return NAMED(34, F_VOID | F_NOT_OK);
 		break;
 	case 'l':
-		if (IS("li") || IS("listing"))
-			return NAMED(F_BREAKOUT | F_NOT_OK | F_CLOSER);
+		if (IS("li"))
+			return NAMED(35, F_BREAKOUT | F_NOT_OK);
+		if (IS("listing"))
+			return NAMED(36, F_BREAKOUT | F_NOT_OK);
 		if (IS("link"))
-			return NAMED(F_HEADISH | F_VOID);
+			return NAMED(37, F_HEADISH | F_VOID);
 		if (IS("label"))
-			return NAMED(F_CLOSER);
+			return NAMED(38, 0);
 		break;
 	case 'm':
 		if (IS("math"))
@@ -184,13 +216,13 @@ static unsigned lookup_fm(const char *s, size_t n)
 		if (IS("mglyph") || IS("malignmark"))
 			return TAG(WEFT__T_MGLYPH, 0);
 		if (IS("menu"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(39, F_BREAKOUT);
 		if (IS("meta"))
-			return NAMED(F_HEADISH | F_BREAKOUT | F_VOID);
+			return NAMED(40, F_HEADISH | F_BREAKOUT | F_VOID);
 		if (IS("marquee"))
-			return NAMED(F_NOT_OK | F_CLOSER);
+			return NAMED(41, F_NOT_OK);
 		if (IS("main"))
-			return NAMED(F_CLOSER);
+			return NAMED(42, 0);
 		break;
 	}
 	return 0;
@@ -206,33 +238,33 @@ static unsigned lookup_nx(const char *s, size_t n)
 		if (IS("noframes"))
 			return TAG(WEFT__T_NOFRAMES, F_HEADISH);
 		if (IS("noscript"))
-			return NAMED(F_HEADISH | F_CLOSER);
+			return NAMED(43, F_HEADISH);
 		if (IS("nobr"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(44, F_BREAKOUT);
 		if (IS("nav"))
-			return NAMED(F_CLOSER);
+			return NAMED(45, 0);
 		break;
 	case 'o':
 		if (IS("ol"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(46, F_BREAKOUT);
 		if (IS("object"))
-			return NAMED(F_NOT_OK | F_CLOSER);
+			return NAMED(47, F_NOT_OK);
 		if (IS("option"))
-			return NAMED(F_CLOSER);
+			return NAMED(48, 0);
 		break;
 	case 'p':
 		if (n == 1)
-			return TAG(WEFT__T_P, F_BREAKOUT | F_CLOSER);
+			return TAG(WEFT__T_P, F_BREAKOUT);
 		if (IS("pre"))
-			return NAMED(F_BREAKOUT | F_NOT_OK | F_CLOSER);
+			return NAMED(49, F_BREAKOUT | F_NOT_OK);
 		if (IS("plaintext"))
-			return TAG(WEFT__T_PLAINTEXT, F_CLOSER);
+			return TAG(WEFT__T_PLAINTEXT, 0);
 		if (IS("param"))
-			return NAMED(F_VOID);
+			return NAMED(50, F_VOID);
 		break;
 	case 'r':
 		if (IS("ruby"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(51, F_BREAKOUT);
 		break;
 	case 's':
 		if (IS("script"))
@@ -241,47 +273,74 @@ static unsigned lookup_nx(const char *s, size_t n)
 			return TAG(WEFT__T_STYLE, F_HEADISH);
 		if (IS("svg"))
 			return TAG(WEFT__T_SVG, 0);
-		if (n == 1 || IS("span") || IS("small") || IS("strong") || IS("strike") ||
-		    IS("sub") || IS("sup"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+		if (n == 1)
+			return NAMED(52, F_BREAKOUT);
+		if (IS("span"))
+			return NAMED(71, F_BREAKOUT);
+		if (IS("small"))
+			return NAMED(72, F_BREAKOUT);
+		if (IS("strong"))
+			return NAMED(73, F_BREAKOUT);
+		if (IS("strike"))
+			return NAMED(74, F_BREAKOUT);
+		if (IS("sub"))
+			return NAMED(75, F_BREAKOUT);
+		if (IS("sup"))
+			return NAMED(76, F_BREAKOUT);
 		if (IS("select"))
-			return NAMED(F_NOT_OK | F_CLOSER);
+			return NAMED(53, F_NOT_OK);
 		if (IS("source"))
-			return NAMED(F_VOID);
-		if (IS("section") || IS("search") || IS("summary"))
-			return NAMED(F_CLOSER);
+			return NAMED(54, F_VOID);
+		if (IS("section"))
+			return NAMED(55, 0);
+		if (IS("search"))
+			return NAMED(56, 0);
+		if (IS("summary"))
+			return NAMED(57, 0);
 		break;
 	case 't':
 		if (IS("template"))
-			return TAG(WEFT__T_TEMPLATE, F_HEADISH | F_CLOSER);
+			return TAG(WEFT__T_TEMPLATE, F_HEADISH);
 		if (IS("textarea"))
 			return TAG(WEFT__T_TEXTAREA, F_NOT_OK);
 		if (IS("title"))
 			return TAG(WEFT__T_TITLE, F_HEADISH);
 		if (IS("table"))
-			return NAMED(F_BREAKOUT | F_NOT_OK | F_CLOSER);
+			return NAMED(58, F_BREAKOUT | F_NOT_OK);
 		if (IS("tt"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(59, F_BREAKOUT);
 		if (IS("track"))
-			return NAMED(F_VOID);
-		if (IS("td") || IS("th") || IS("tr") || IS("tbody") || IS("thead") || IS("tfoot"))
-			return NAMED(F_CLOSER);
+			return NAMED(60, F_VOID);
+		if (IS("td"))
+			return NAMED(61, F_IGNORED);
+		if (IS("th"))
+			return NAMED(62, F_IGNORED);
+		if (IS("tr"))
+			return NAMED(63, F_IGNORED);
+		if (IS("tbody"))
+			return NAMED(64, F_IGNORED);
+		if (IS("thead"))
+			return NAMED(65, F_IGNORED);
+		if (IS("tfoot"))
+			return NAMED(66, F_IGNORED);
 		break;
 	case 'u':
-		if (n == 1 || IS("ul"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+		if (n == 1)
+			return NAMED(67, F_BREAKOUT);
+		if (IS("ul"))
+			return NAMED(68, F_BREAKOUT);
 		break;
 	case 'v':
 		if (IS("var"))
-			return NAMED(F_BREAKOUT | F_CLOSER);
+			return NAMED(69, F_BREAKOUT);
 		break;
 	case 'w':
 		if (IS("wbr"))
-			return NAMED(F_VOID | F_NOT_OK);
+			return NAMED(70, F_VOID | F_NOT_OK);
 		break;
 	case 'x':
 		if (IS("xmp"))
-			return TAG(WEFT__T_XMP, F_NOT_OK | F_CLOSER);
+			return TAG(WEFT__T_XMP, F_NOT_OK);
 		break;
 	}
 	return 0;
@@ -310,6 +369,19 @@ static uint32_t name_hash(const struct weft_html *h)
 	return x;
 }
 
+/*
+ * The h->opened counter of the current tag's name: its own for every name tree.c knows (ids
+ * are unique per name), else one of WEFT__OPENED_BUCKETS / 2 shared by hash (a collision
+ * only errs towards "open").
+ */
+static uint8_t *opened(struct weft_html *h)
+{
+	size_t half = WEFT__OPENED_BUCKETS / 2;
+	if (h->tag != WEFT__T_OTHER)
+		return &h->opened[h->tag % half];
+	return &h->opened[half + name_hash(h) % half];
+}
+
 static const struct weft__open *top(const struct weft_html *h)
 {
 	return &h->open[h->n_open - 1];
@@ -327,8 +399,8 @@ static bool start_is_html(const struct weft_html *h, unsigned id)
 	if (!h->n_open)
 		return true;
 	const struct weft__open *t = top(h);
-	return t->ns == NS_HTML || t->ip == IP_HTML || (t->ip == IP_MTEXT && id != WEFT__T_MGLYPH) ||
-	       (t->axml && id == WEFT__T_SVG);
+	return t->ns == NS_HTML || t->ip == IP_HTML ||
+	       (t->ip == IP_MTEXT && id != WEFT__T_MGLYPH) || (t->axml && id == WEFT__T_SVG);
 }
 
 static void push(struct weft_html *h, unsigned ns, unsigned id, bool html_ip)
@@ -393,7 +465,7 @@ static void break_out(struct weft_html *h)
 static void end_below(struct weft_html *h)
 {
 	bool open = h->tag == WEFT__T_TEMPLATE ? h->template_depth > 0
-		    : (h->tag_flags & F_CLOSER) && h->opened[name_hash(h) % WEFT__OPENED_BUCKETS];
+		    : !(h->tag_flags & F_VOID) && *opened(h);
 	if (open)
 		h->n_open = 0;
 }
@@ -434,12 +506,11 @@ static bool open_end(struct weft_html *h)
 			h->n_open = i;
 			return false;
 		}
-		if (i > 0 && h->open[i - 1].ns == NS_HTML) {
+		if (i == 0 || h->open[i - 1].ns == NS_HTML) { /* the HTML rules, from the top */
 			html_end_open(h, hash);
 			return true;
 		}
 	}
-	end_below(h);
 	return true;
 }
 
@@ -478,7 +549,7 @@ static void frameset_open(struct weft_html *h)
 	if (h->template_depth || (h->mode == M_BODY && !h->frameset_ok))
 		return;
 	if (h->mode == M_BODY)
-		weft__on_body_dropped(h);
+		weft__on_body_dropped(h, h->base_in_body);
 	h->frameset_depth = 1;
 	set_mode(h, M_FRAMESET);
 }
@@ -503,8 +574,10 @@ static void body_start(struct weft_html *h, unsigned id, unsigned flags)
 		weft__tok_text(h, id);
 		break;
 	case WEFT__T_BASE:
-		if (counts && (h->have & WEFT__W_HREF) && !h->base_seen)
+		if (counts && (h->have & WEFT__W_HREF) && !h->base_seen) {
+			h->base_in_body = h->mode == M_BODY;
 			weft__on_base(h);
+		}
 		break;
 	case WEFT__T_TEMPLATE:
 		h->template_depth++;
@@ -538,14 +611,14 @@ static void html_start(struct weft_html *h)
 		return;
 	}
 	body_start(h, id, flags);
-	if ((flags & F_CLOSER) && !h->n_open) {
-		uint8_t *c = &h->opened[name_hash(h) % WEFT__OPENED_BUCKETS];
+	if (!(flags & F_VOID) && !h->n_open && id != WEFT__T_SVG && id != WEFT__T_MATH) {
+		uint8_t *c = opened(h);
 		*c += *c < UINT8_MAX;
 	}
 	if (id == WEFT__T_SVG || id == WEFT__T_MATH) {
 		if (!h->self_closing)
 			push(h, id == WEFT__T_SVG ? NS_SVG : NS_MATH, id, false);
-	} else if (h->n_open && !(flags & F_VOID)) {
+	} else if (h->n_open && !(flags & (F_VOID | F_IGNORED))) {
 		push(h, NS_HTML, id, false); /* HTML inside an integration point */
 	}
 }
@@ -553,8 +626,8 @@ static void html_start(struct weft_html *h)
 /* An end tag by the HTML rules, outside foreign content. */
 static void html_end(struct weft_html *h)
 {
-	if ((h->tag_flags & F_CLOSER) && !h->n_open) {
-		uint8_t *c = &h->opened[name_hash(h) % WEFT__OPENED_BUCKETS];
+	if (!(h->tag_flags & F_VOID) && !h->n_open) {
+		uint8_t *c = opened(h);
 		*c -= *c > 0;
 	}
 	switch (h->tag) {
@@ -646,6 +719,7 @@ void weft__tree_reset(struct weft_html *h)
 	h->template_depth = 0;
 	h->n_open = 0;
 	h->hold = false;
+	h->base_in_body = false;
 	memset(h->opened, 0, sizeof(h->opened));
 	set_mode(h, M_BEFORE_BODY);
 }

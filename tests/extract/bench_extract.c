@@ -178,6 +178,7 @@ out:
 	weft_global_cleanup();
 	return 0;
 usage:
-	fprintf(stderr, "usage: bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] FILE...\n");
+	fprintf(stderr,
+		"usage: bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] FILE...\n");
 	return 2;
 }

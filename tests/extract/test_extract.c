@@ -455,6 +455,7 @@ static void test_foreign(void)
 	LINKS("<div><svg><g></div><a href=" X "14>", "a " X "14");
 	LINKS("<span><svg><g></span><a href=" X "24>", "a " X "24");
 	LINKS("<svg><g></foo><a href=" X "no>", "");
+	LINKS("<foo><svg><g></foo><a href=" X "25>", "a " X "25");
 	LINKS("<svg><title><style><a href=" X "no></style></title></svg><a href=" X "15>",
 	      "a " X "15");
 	LINKS("<svg></p><a href=" X "16>", "a " X "16");
@@ -490,12 +491,16 @@ static void test_template_frameset(void)
 	      "frame " X "f6");
 	LINKS("<img><frameset><frame src=" X "no>", "");
 	LINKS("<template><frameset><frame src=" X "no></template>", "");
-	/* a frameset that replaces the body drops the links in it, even after a <base> */
+	/* a frameset that replaces the body drops the links in it, and a <base> in it */
 	LINKS("<a href=" X "no><base href=http://b.test/><a href=" X "no2><frameset>"
-	      "<frame src=f7>", "frame http://b.test/f7");
+	      "<frame src=f7>", "frame http://h.test/d/f7");
 	LINKS("<a href=" X "5><base href=http://b.test/>x<frameset><frame src=f8>",
 	      "a " X "5");
 	LINKS("<a href=" X "6></br><frameset><frame src=f9>", "a " X "6");
+	LINKS("<head><base href=http://b.test/></head><a href=" X "no><frameset><frame src=f10>",
+	      "frame http://b.test/f10");
+	LINKS("<a href=" X "no><base href=http://b.test/><frameset><frame src=f11>"
+	      "<base href=http://c.test/>", "frame http://h.test/d/f11");
 }
 
 /* A document cut off in the middle of each construct: the cut tag is dropped. */

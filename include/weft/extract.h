@@ -3,9 +3,13 @@
  *
  * Feed the body in pieces as it arrives; links come out through a callback, already resolved
  * against the document's base URL (the page URL, or the first <base href>) and serialised by
- * weft/url.h. Elements: a[href], area[href], iframe[src], frame[src]. Character encoding from
- * the HTTP header, a BOM or <meta charset>; queries of non-UTF-8 pages are percent-encoded in
- * the page's encoding, as browsers do.
+ * weft/url.h. Elements: a[href], area[href], iframe[src], frame[src], as an HTML5 browser with
+ * scripting off parses the page: not in <template> content, not SVG/MathML elements, frames
+ * only in a frameset, nothing in raw text (script, style, textarea, ...). How the body is cut
+ * into pieces never changes the links. Character encoding from the HTTP header, a BOM or
+ * <meta charset>; queries of non-UTF-8 pages are percent-encoded in the page's encoding, as
+ * browsers do. Links may be held back until the base URL is known (at the latest, finish()).
+ * Memory stays small whatever the page size: the body is never buffered.
  */
 #ifndef WEFT_EXTRACT_H
 #define WEFT_EXTRACT_H

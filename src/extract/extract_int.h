@@ -272,9 +272,8 @@ struct weft_html {
 	unsigned template_depth; /* inside <template> content: links do not count */
 	bool hold;              /* a frameset may still replace the body: hold its links */
 	bool base_in_body;      /* the first <base href> is in the body */
-	unsigned n_open;        /* elements open in foreign content; 0: plain HTML */
-	struct weft__open open[WEFT__OPEN_MAX];
-	uint8_t opened[WEFT__OPENED_BUCKETS]; /* HTML containers open, by name hash bucket */
+	unsigned n_open;        /* elements open in foreign content (open[]); 0: plain HTML */
+	uint8_t opened[WEFT__OPENED_BUCKETS]; /* HTML elements open, per name (tree.c) */
 
 	/* The document (html.c). */
 	weft_link_fn *fn;
@@ -297,6 +296,9 @@ struct weft_html {
 	bool finished;
 	int rc;                         /* the first error or non-zero callback return */
 	size_t n_head;                  /* the first bytes, held until the encoding is known */
+
+	/* Last: never read before written, so weft_html_new() need not clear them. */
+	struct weft__open open[WEFT__OPEN_MAX];
 	unsigned char head[WEFT__SNIFF_MAX];
 };
 

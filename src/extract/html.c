@@ -27,6 +27,7 @@
  * Threading: an extractor belongs to one thread; different extractors may run concurrently.
  * Nothing here has global state.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,9 +318,10 @@ int weft_html_new(struct weft_html **out, const char *page_url, const char *char
 	if (!out || !fn)
 		return WEFT_E_INVAL;
 	*out = NULL;
-	struct weft_html *h = calloc(1, sizeof(*h));
+	struct weft_html *h = malloc(sizeof(*h));
 	if (!h)
 		return WEFT_E_NOMEM;
+	memset(h, 0, offsetof(struct weft_html, open)); /* not the buffers at the end */
 	int rc = weft_html_reset(h, page_url, charset, fn, cookie);
 	if (rc) {
 		weft_html_free(&h);

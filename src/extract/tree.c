@@ -33,9 +33,13 @@
  *    standard's scope rules differ only for mis-nested markup), and an end tag that matches no
  *    tracked element closes the whole foreign subtree when an HTML element of that name is
  *    open (</div>, </a>, </td>, ...): the browser then closes that element and the <svg> in
- *    it. Which HTML elements are open is only counted, per bucket of names (h->opened), +1 at
- *    a start tag and -1 at an end tag outside foreign content: elements closed implicitly (a
- *    <p> by a <div>) stay counted, so in doubt the subtree is closed.
+ *    it. Which HTML elements are open is only counted, per name (h->opened), +1 at a start
+ *    tag and -1 at an end tag outside foreign content: elements closed implicitly (a <p> by a
+ *    <div>) stay counted, and for the end tags that the standard handles as "any other end
+ *    tag" (</span>, unknown names) a "special" element (li, ul, div, ...) between the <svg>
+ *    and the named element would make the browser ignore it, which is not tracked either: so
+ *    in doubt, the subtree is closed (for malformed pages only: in well-formed ones the <svg>
+ *    is closed before its parent is).
  *  - <base>: the first one with an href, outside template content and foreign content (and
  *    not in a body that a frameset then replaces).
  *
@@ -370,15 +374,16 @@ static uint32_t name_hash(const struct weft_html *h)
 }
 
 /*
- * The h->opened counter of the current tag's name: its own for every name tree.c knows (ids
- * are unique per name), else one of WEFT__OPENED_BUCKETS / 2 shared by hash (a collision
- * only errs towards "open").
+ * The h->opened counter of the current tag's name: its own for every name tree.c knows with
+ * an id of its own, else one of WEFT__OPENED_BUCKETS / 2 shared by hash (a collision only
+ * errs towards "open").
  */
 static uint8_t *opened(struct weft_html *h)
 {
 	size_t half = WEFT__OPENED_BUCKETS / 2;
-	if (h->tag != WEFT__T_OTHER)
-		return &h->opened[h->tag % half];
+	unsigned id = h->tag;
+	if (id != WEFT__T_OTHER && id != WEFT__T_MTEXT && id != WEFT__T_MGLYPH) /* unique ids */
+		return &h->opened[id % half];
 	return &h->opened[half + name_hash(h) % half];
 }
 

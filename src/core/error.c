@@ -1,6 +1,5 @@
 /* error.c -- names and messages for error codes; version; library-wide initialisation. */
 #include <curl/curl.h>
-#include <libxml/parser.h>
 #include <pthread.h>
 
 #include <weft.h>
@@ -61,8 +60,6 @@ int weft_global_init(void)
 	if (init_count == 0) {
 		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
 			rc = WEFT_E_NOMEM;
-		else
-			xmlInitParser();
 	}
 	if (rc == WEFT_OK)
 		init_count++;
@@ -74,7 +71,6 @@ void weft_global_cleanup(void)
 {
 	pthread_mutex_lock(&init_mu);
 	if (init_count > 0 && --init_count == 0) {
-		xmlCleanupParser();
 		curl_global_cleanup();
 	}
 	pthread_mutex_unlock(&init_mu);

@@ -5,8 +5,10 @@
  * (an invalid sequence becomes U+FFFD; for UTF-8 the "maximal subpart" rule). Other legacy
  * encodings go through glibc iconv with the names encoding.c chose; a byte iconv rejects becomes
  * U+FFFD and decoding resumes at the next byte. A sequence cut by the end of a chunk is kept in
- * `carry` until the next chunk. Output is always valid UTF-8, so libxml2 never meets an encoding
- * error (which would make it switch the rest of the document to ISO-8859-1).
+ * `carry` until the next chunk. Output is always valid UTF-8.
+ *
+ * The extractor decodes whole documents only in the encodings it cannot tokenize raw (UTF-16,
+ * ISO-2022-JP); otherwise it decodes only the attribute values it keeps (see extract_int.h).
  *
  * A decoder belongs to one extractor and so to one thread.
  */
@@ -220,7 +222,41 @@ static size_t run_iconv(struct weft__dec *d, struct out *o, const unsigned char 
 		in++;
 		left--;
 	}
+	if (final && left == 0 && !o->rc) {
+		/*
+		 * Flush what the converter holds back: glibc's windows-1258 keeps the last base
+		 * character until it knows no combining mark follows.
+		 */
+		if (OUT_CAP - o->n < 16)
+			flush(o);
+		char *op = o->buf + o->n;
+		size_t room = OUT_CAP - o->n;
+		iconv((iconv_t)d->cd, NULL, NULL, &op, &room);
+		o->n = OUT_CAP - room;
+	}
 	return n - left;
+}
+
+int weft__dec_step(struct weft__dec *d, const unsigned char *p, size_t n)
+{
+	char out[32], *op = out;
+	char *in = (char *)(uintptr_t)p;
+	size_t left = n, room = sizeof(out);
+	iconv((iconv_t)d->cd, NULL, NULL, NULL, NULL);
+	size_t r = iconv((iconv_t)d->cd, &in, &left, &op, &room);
+	if (left < n)
+		return (int)(n - left);
+	if (r != (size_t)-1)
+		return (int)n; /* nothing to convert (n == 0) */
+	return errno == EINVAL ? -1 : 0;
+}
+
+void weft__dec_restart(struct weft__dec *d)
+{
+	d->n_carry = 0;
+	d->replaced = false;
+	if (d->cd)
+		iconv((iconv_t)d->cd, NULL, NULL, NULL, NULL);
 }
 
 int weft__dec_init(struct weft__dec *d, const struct weft__enc *enc)

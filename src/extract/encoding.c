@@ -26,10 +26,13 @@ enum enc_id {
 	E_U16BE, E_U16LE, E_USER,
 };
 
-#define ICONV(id, name, cs) [id] = { name, WEFT__ENC_ICONV, cs }
+/* Legacy encodings through iconv: tokenized raw, or with care for trail bytes, or decoded. */
+#define ICONV(id, name, cs) [id] = { name, WEFT__ENC_ICONV, cs, WEFT__TOK_RAW }
+#define ICONV_TRAIL(id, name, cs) [id] = { name, WEFT__ENC_ICONV, cs, WEFT__TOK_RAW_TRAIL }
+#define ICONV_DECODE(id, name, cs) [id] = { name, WEFT__ENC_ICONV, cs, WEFT__TOK_DECODE }
 
 static const struct weft__enc encs[] = {
-	[E_UTF8] = { "utf-8", WEFT__ENC_UTF8, NULL },
+	[E_UTF8] = { "utf-8", WEFT__ENC_UTF8, NULL, WEFT__TOK_RAW },
 	ICONV(E_IBM866, "ibm866", "IBM866"),
 	ICONV(E_8859_2, "iso-8859-2", "ISO-8859-2"),
 	ICONV(E_8859_3, "iso-8859-3", "ISO-8859-3"),
@@ -50,7 +53,7 @@ static const struct weft__enc encs[] = {
 	ICONV(E_874, "windows-874", "CP874"),
 	ICONV(E_1250, "windows-1250", "CP1250"),
 	ICONV(E_1251, "windows-1251", "CP1251"),
-	[E_1252] = { "windows-1252", WEFT__ENC_1252, NULL },
+	[E_1252] = { "windows-1252", WEFT__ENC_1252, NULL, WEFT__TOK_RAW },
 	ICONV(E_1253, "windows-1253", "CP1253"),
 	ICONV(E_1254, "windows-1254", "CP1254"),
 	ICONV(E_1255, "windows-1255", "CP1255"),
@@ -59,18 +62,18 @@ static const struct weft__enc encs[] = {
 	ICONV(E_1258, "windows-1258", "CP1258"),
 	ICONV(E_MACCYR, "x-mac-cyrillic", "MAC-CYRILLIC"),
 	/* The Encoding Standard's GBK decoder is its gb18030 decoder. */
-	ICONV(E_GBK, "gbk", "GB18030"),
-	ICONV(E_GB18030, "gb18030", "GB18030"),
-	ICONV(E_BIG5, "big5", "BIG5-HKSCS"),
+	ICONV_TRAIL(E_GBK, "gbk", "GB18030"),
+	ICONV_TRAIL(E_GB18030, "gb18030", "GB18030"),
+	ICONV_TRAIL(E_BIG5, "big5", "BIG5-HKSCS"),
 	ICONV(E_EUCJP, "euc-jp", "EUC-JP"),
-	ICONV(E_2022JP, "iso-2022-jp", "ISO-2022-JP"),
+	ICONV_DECODE(E_2022JP, "iso-2022-jp", "ISO-2022-JP"),
 	/* WHATWG Shift_JIS is Windows-31J: 0x5C is '\', not YEN SIGN as in glibc's SHIFT_JIS. */
-	ICONV(E_SJIS, "shift_jis", "CP932"),
+	ICONV_TRAIL(E_SJIS, "shift_jis", "CP932"),
 	ICONV(E_EUCKR, "euc-kr", "CP949"),
-	[E_REPL] = { "replacement", WEFT__ENC_REPLACEMENT, NULL },
-	[E_U16BE] = { "utf-16be", WEFT__ENC_UTF16BE, NULL },
-	[E_U16LE] = { "utf-16le", WEFT__ENC_UTF16LE, NULL },
-	[E_USER] = { "x-user-defined", WEFT__ENC_USER, NULL },
+	[E_REPL] = { "replacement", WEFT__ENC_REPLACEMENT, NULL, WEFT__TOK_NONE },
+	[E_U16BE] = { "utf-16be", WEFT__ENC_UTF16BE, NULL, WEFT__TOK_DECODE },
+	[E_U16LE] = { "utf-16le", WEFT__ENC_UTF16LE, NULL, WEFT__TOK_DECODE },
+	[E_USER] = { "x-user-defined", WEFT__ENC_USER, NULL, WEFT__TOK_RAW },
 };
 
 struct label {
@@ -457,14 +460,21 @@ const struct weft__enc *weft__enc_prescan(const unsigned char *p, size_t n)
 {
 	struct scan s = { p, n < PRESCAN_MAX ? n : PRESCAN_MAX, 0 };
 	while (!at_end(&s)) {
-		if (starts_ci(&s, "<!--")) {
+		if (s.p[s.i] != '<') { /* every case below starts at a '<' */
+			const unsigned char *lt = memchr(s.p + s.i, '<', s.n - s.i);
+			if (!lt)
+				break;
+			s.i = (size_t)(lt - s.p);
+		}
+		unsigned next = s.n - s.i > 1 ? lower(s.p[s.i + 1]) : 0;
+		if (next == '!' && starts_ci(&s, "<!--")) {
 			/* The first "-->" whose '>' comes after the "<!" ("<!-->" closes). */
 			size_t j = s.i + 4;
 			while (j < s.n &&
 			       !(s.p[j] == '>' && s.p[j - 1] == '-' && s.p[j - 2] == '-'))
 				j++;
 			s.i = j + 1;
-		} else if (starts_ci(&s, "<meta") && s.n - s.i > 5 &&
+		} else if (next == 'm' && starts_ci(&s, "<meta") && s.n - s.i > 5 &&
 			   (is_ws(s.p[s.i + 5]) || s.p[s.i + 5] == '/')) {
 			s.i += 6;
 			const struct weft__enc *e = meta_tag(&s);
@@ -488,6 +498,14 @@ static bool valid_utf8(const unsigned char *p, size_t n, bool final)
 {
 	size_t i = 0;
 	while (i < n) {
+		if (p[i] < 0x80) { /* ASCII runs, a word at a time */
+			uint64_t w;
+			while (n - i >= 8 && (memcpy(&w, p + i, 8), (w & 0x8080808080808080u) == 0))
+				i += 8;
+			while (i < n && p[i] < 0x80)
+				i++;
+			continue;
+		}
 		unsigned c = p[i];
 		size_t need = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
 			: c >= 0xF0 && c <= 0xF4 ? 3 : 9;

@@ -1,19 +1,21 @@
 /*
  * extract_int.h -- the pieces of the HTML link extractor (src/extract/) and how they connect.
  *
- * The body goes through a pipeline before libxml2 sees it:
- *
- *   bytes -> sniff (encoding.c) -> decode to UTF-8 (decode.c) -> normalise (normalize.c)
- *         -> libxml2 HTML push parser, SAX mode (html.c) -> links
+ *   bytes -> sniff (encoding.c) -> [decode to UTF-8 (decode.c): UTF-16, ISO-2022-JP only]
+ *         -> WHATWG tokenizer (tokenizer.c) -> tree facts (tree.c) -> links (html.c)
  *
  * encoding.c picks the document's encoding the way the HTML Standard does (BOM, HTTP charset,
- * <meta> prescan of the first 1024 bytes, default). decode.c turns any encoding into valid UTF-8
- * (so libxml2 never meets an encoding error or a late <meta> switch). normalize.c rewrites what
- * libxml2's HTML4-era tokenizer gets wrong and a context-free rewrite can fix: NUL bytes, CR,
- * and character references, which it resolves per the HTML Standard and re-emits as numeric
- * references that libxml2 decodes exactly, plus a few markup rewrites.
+ * <meta> prescan of the first 1024 bytes, default) and says how the tokenizer may read it: most
+ * encodings are tokenized on the raw bytes (see enum weft__tok_mode), so decode.c only runs
+ * over the attribute values that are kept, and over whole documents in UTF-16 or ISO-2022-JP.
+ * tokenizer.c is the HTML Standard's tokenizer, reduced to what decides where tags are and
+ * what the link attributes hold. tree.c knows the few tree-construction rules that decide
+ * whether a link element is in the document (template, frameset, foreign content) and which
+ * end tag ends raw text. html.c is the API: sniffing, value decoding (charref.c resolves the
+ * character references), the base URL and the callback.
  *
- * Every stage is a plain struct owned by one extractor; nothing here has global mutable state.
+ * All state of a document lives in one struct weft_html, defined here because the three
+ * stages share it. Nothing here has global mutable state: an extractor belongs to one thread.
  */
 #ifndef WEFT_EXTRACT_INT_H
 #define WEFT_EXTRACT_INT_H
@@ -22,8 +24,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <weft/extract.h>
+
 /* A stage's output goes to a sink. A non-zero return stops the pipeline and is passed back. */
 typedef int weft__sink_fn(void *arg, const char *buf, size_t len);
+
+/* A growable byte buffer (buf.c). */
+struct weft__buf {
+	char *p;
+	size_t n;
+	size_t cap;
+};
+
+/* Make room for `more` bytes after n; WEFT_OK or WEFT_E_NOMEM. */
+int weft__buf_reserve(struct weft__buf *b, size_t more);
+/* Append p[0..n); WEFT_OK or WEFT_E_NOMEM. */
+int weft__buf_add(struct weft__buf *b, const void *p, size_t n);
+/* Free the memory when it grew past `keep` bytes (a reused extractor stays small). */
+void weft__buf_trim(struct weft__buf *b, size_t keep);
 
 /* ---- encoding.c: WHATWG encodings, labels and sniffing ---------------------------------- */
 
@@ -37,10 +55,36 @@ enum weft__enc_kind {
 	WEFT__ENC_ICONV,       /* every other legacy encoding, through glibc iconv */
 };
 
+/*
+ * How the tokenizer reads a document in an encoding. The tokenizer's syntax is ASCII: '<',
+ * '>', '/', '!', '-', '=', '?', quotes, '[', ']', ASCII whitespace and letters. Tokenizing the
+ * raw bytes gives the same tokens as tokenizing the decoded text when those bytes always stand
+ * for themselves, i.e. never occur inside a multi-byte sequence:
+ *  - RAW: UTF-8 (sequence bytes are >= 0x80), every single-byte encoding, x-user-defined,
+ *    EUC-JP (bytes >= 0xA1 after a lead) and EUC-KR/windows-949 (trail bytes include ASCII
+ *    letters, but only after a non-ASCII lead, so the lead already ends whatever the letters
+ *    could have continued: a tag name, "script" after "<", a reference name).
+ *  - RAW_TRAIL: Shift_JIS, Big5, GBK and gb18030: trail bytes 0x40..0x7E include '[' and
+ *    ']', and gb18030's four-byte sequences hold ASCII digits. '[' is syntax only in
+ *    "<![CDATA[", where it follows ASCII characters, so it cannot be a trail byte there; digits
+ *    matter only in references, which are resolved after decoding; but ']' ends a CDATA
+ *    section ("]]>"), so that one state tracks multi-byte sequences with the decoder.
+ *  - DECODE: UTF-16 (every character has a 0x00 byte) and ISO-2022-JP (escape sequences switch
+ *    to two-byte JIS X 0208, whose bytes are 0x21..0x7E): decoded to UTF-8 up front.
+ *  - NONE: the replacement encoding: the document is one U+FFFD and has no links.
+ */
+enum weft__tok_mode {
+	WEFT__TOK_RAW = 0,
+	WEFT__TOK_RAW_TRAIL,
+	WEFT__TOK_DECODE,
+	WEFT__TOK_NONE,
+};
+
 struct weft__enc {
 	const char *name;  /* the WHATWG name, lower case: also a valid label for weft/url.h */
 	enum weft__enc_kind kind;
 	const char *iconv; /* iconv name for WEFT__ENC_ICONV, else NULL */
+	enum weft__tok_mode tok;
 };
 
 /* The encoding a label names (ASCII whitespace trimmed, case-insensitive), or NULL. */
@@ -74,32 +118,28 @@ struct weft__dec {
 
 int weft__dec_init(struct weft__dec *d, const struct weft__enc *enc);
 void weft__dec_fini(struct weft__dec *d);
+/* Forget any state of the last document (a carried sequence, iconv's shift state). */
+void weft__dec_restart(struct weft__dec *d);
 /*
  * Decode in[0..n) and pass valid UTF-8 to sink in pieces. `final`: the input ends here, so an
  * incomplete trailing sequence becomes U+FFFD. Returns 0, WEFT_E_NOMEM or the sink's value.
  */
 int weft__dec_run(struct weft__dec *d, const unsigned char *in, size_t n, bool final,
 		  weft__sink_fn *sink, void *arg);
+/*
+ * For an iconv decoder: how decoding starting at p[0..n) (n <= 4) proceeds: the length of
+ * the character there (> 0), 0 when p[0] is an invalid byte (it becomes U+FFFD and decoding
+ * resumes at p[1]), -1 when p[0..n) is the incomplete start of a character.
+ */
+int weft__dec_step(struct weft__dec *d, const unsigned char *p, size_t n);
 
-/* ---- normalize.c: the normaliser in front of libxml2 ------------------------------------ */
+/* The windows-1252 code point of byte b (0x80..0x9F), also used for &#128;..&#159;. */
+uint32_t weft__cp1252_c1(unsigned b);
 
-struct weft__norm {
-	char out[8192];  /* output buffer, flushed to the sink when full and after each call */
-	size_t n_out;
-	int state;       /* where in a "&..." reference the last call stopped */
-	int mk;          /* where in a "<..." the last call stopped */
-	bool after_cr;   /* the last character was a CR (a following LF is dropped) */
-	char ref[40];    /* the name of a named reference being read */
-	size_t n_ref;
-	uint32_t num;    /* the value of a numeric reference being read (saturated) */
-	bool hex;
-	size_t n_digits;
-};
+/* Append the UTF-8 form of cp (<= 0x10FFFF, not a surrogate) to out; returns the length. */
+size_t weft__utf8_put(char *out, uint32_t cp);
 
-void weft__norm_init(struct weft__norm *z);
-/* Normalise in[0..n) (valid UTF-8) into the sink. `final` flushes what is pending. */
-int weft__norm_run(struct weft__norm *z, const char *in, size_t n, bool final,
-		   weft__sink_fn *sink, void *arg);
+/* ---- charref.c: character references ----------------------------------------------------- */
 
 /*
  * A named character reference: name[0..len) without '&' and ';'. Returns the number of code
@@ -108,10 +148,158 @@ int weft__norm_run(struct weft__norm *z, const char *in, size_t n, bool final,
  */
 int weft__entity(const char *name, size_t len, uint32_t cp[2], bool *legacy);
 
-/* The windows-1252 code point of byte b (0x80..0x9F), also used for &#128;..&#159;. */
-uint32_t weft__cp1252_c1(unsigned b);
+/*
+ * An attribute value as the tokenizer would have built it from in[0..n) (valid UTF-8):
+ * character references resolved by the rules for attribute values, NUL as U+FFFD. Appends to
+ * out; WEFT_OK or WEFT_E_NOMEM.
+ */
+int weft__attr_decode(const char *in, size_t n, struct weft__buf *out);
 
-/* Append the UTF-8 form of cp (<= 0x10FFFF, not a surrogate) to out; returns the length. */
-size_t weft__utf8_put(char *out, uint32_t cp);
+/* ---- tree.c: tag names and the tree-construction facts ---------------------------------- */
+
+/* Tag names the extractor tells apart (tree.c knows more names, by their flags only). */
+enum weft__tag {
+	WEFT__T_OTHER = 0,
+	WEFT__T_A, WEFT__T_AREA, WEFT__T_IFRAME, WEFT__T_FRAME, WEFT__T_BASE,
+	WEFT__T_FRAMESET, WEFT__T_TEMPLATE, WEFT__T_SVG, WEFT__T_MATH,
+	WEFT__T_SCRIPT, WEFT__T_STYLE, WEFT__T_XMP, WEFT__T_NOEMBED, WEFT__T_NOFRAMES,
+	WEFT__T_TEXTAREA, WEFT__T_TITLE, WEFT__T_PLAINTEXT,
+	WEFT__T_BODY, WEFT__T_BR, WEFT__T_P, WEFT__T_FONT,
+	WEFT__T_FOREIGNOBJECT, WEFT__T_DESC, WEFT__T_MTEXT, WEFT__T_AXML, WEFT__T_MGLYPH,
+	WEFT__T_NAMED, /* + k: another name tree.c knows (k unique per name; see its flags) */
+};
+
+/* Attributes of the current tag worth keeping (struct weft_html.want/have/cur). */
+enum {
+	WEFT__W_HREF = 1,
+	WEFT__W_SRC = 2,
+	WEFT__W_ENCODING = 4, /* MathML annotation-xml */
+	WEFT__W_COLOR = 8,    /* font in foreign content: the three make it break out */
+	WEFT__W_FACE = 16,
+	WEFT__W_SIZE = 32,
+};
+
+/* The tag id and flags of a lower-case tag name: id in the low byte. */
+unsigned weft__tag_lookup(const char *name, size_t n);
+
+struct weft_html;
+
+/* The name of the current tag ended: which attributes are worth keeping (WEFT__W_*). */
+unsigned weft__tree_want(const struct weft_html *h);
+/* A start or end tag was emitted (at its '>'); may switch the tokenizer to a text state. */
+void weft__tree_start(struct weft_html *h);
+void weft__tree_end(struct weft_html *h);
+/* Text other than whitespace in the data state (called only while h->watch_text). */
+void weft__tree_text(struct weft_html *h);
+/* The current node is foreign: "<![CDATA[" opens a CDATA section. */
+bool weft__tree_cdata(const struct weft_html *h);
+/* The tree facts of a new document. */
+void weft__tree_reset(struct weft_html *h);
+
+/* ---- tokenizer.c -------------------------------------------------------------------------- */
+
+/* Tokenize p[0..n) (raw bytes or UTF-8, see enum weft__tok_mode); state carries over. */
+void weft__tokenize(struct weft_html *h, const unsigned char *p, size_t n);
+/* The tokenizer's state for a new document. */
+void weft__tok_reset(struct weft_html *h);
+/* Switch to a text state for the raw-text element `tag` (tree.c, after its start tag). */
+void weft__tok_text(struct weft_html *h, unsigned tag);
+/* Switch to the PLAINTEXT state: the rest of the document is text. */
+void weft__tok_plaintext(struct weft_html *h);
+
+/* ---- html.c: what the tree found ---------------------------------------------------------- */
+
+/* The current tag is a link element of kind `tag` with its link attribute in h->val. */
+void weft__on_link(struct weft_html *h, enum weft_link_tag tag);
+/* The current tag is the first <base> with an href, in h->val. */
+void weft__on_base(struct weft_html *h);
+/* <plaintext>: no element can follow, so the base URL is final. */
+void weft__on_plaintext(struct weft_html *h);
+/* h->hold went from true to false: held links may go out. */
+void weft__on_release(struct weft_html *h);
+/* A frameset replaced the body: the links found in it (and its <base>) are not in it. */
+void weft__on_body_dropped(struct weft_html *h, bool base_too);
+/* The current attribute value (h->val) decoded to UTF-8 with references resolved. */
+int weft__value(struct weft_html *h, const char **s, size_t *n);
+/* Set up h->dec for the document's encoding (values, RAW_TRAIL CDATA); WEFT_OK or an error. */
+int weft__doc_dec(struct weft_html *h);
+
+/* ---- the extractor ------------------------------------------------------------------------ */
+
+#define WEFT__NAME_CAP 32    /* tag name bytes kept (longer names keep their length too) */
+#define WEFT__ATTR_CAP 8     /* attribute name bytes kept: the longest wanted is "encoding" */
+#define WEFT__OPEN_MAX 64    /* elements tracked inside foreign content */
+#define WEFT__SNIFF_MAX 1024 /* the prescan window */
+#define WEFT__OPENED_BUCKETS 256 /* open-element counters: see tree.c */
+
+/* An element open in foreign content (or HTML inside an integration point): tree.c. */
+struct weft__open {
+	uint32_t hash;   /* of the lower-case tag name */
+	uint8_t ns;      /* namespace: HTML, SVG or MathML */
+	uint8_t special; /* integration point (or annotation-xml): HTML end tags stop here */
+	uint8_t ip;      /* start tags in it follow the HTML rules: HTML or MathML text IP */
+	uint8_t axml;    /* MathML annotation-xml: an <svg> in it is SVG */
+};
+
+struct weft_html {
+	/* The tokenizer (tokenizer.c). */
+	uint8_t state;       /* the tokenizer state */
+	uint8_t text_state;  /* the text state that an end tag's "</" came from */
+	uint8_t raw_tag;     /* the element whose end tag ends RCDATA, RAWTEXT or script data */
+	uint8_t k;           /* characters matched: markup declaration, end tag name, "script" */
+	bool end_tag;        /* the current tag is an end tag */
+	bool self_closing;
+	bool name_done;      /* its name is complete: tag, flags and want are set */
+	uint8_t tag;         /* its enum weft__tag */
+	uint8_t tag_flags;   /* its flags (tree.c) */
+	uint8_t want;        /* its attributes worth keeping (WEFT__W_*) */
+	uint8_t have;        /* of those, the ones seen so far: the first of a name wins */
+	uint8_t cur;         /* the one whose value is being read, 0: none */
+	bool val_over;       /* the value was longer than its cap: dropped */
+	bool watch_text;     /* tree.c wants to hear of text in the data state */
+	uint8_t n_mb;        /* RAW_TRAIL CDATA: bytes of an incomplete character */
+	unsigned char mb[4];
+	size_t name_n;       /* the tag name's length; its first bytes, lower-cased: */
+	char name[WEFT__NAME_CAP];
+	size_t attr_n;       /* the attribute name's length; its first bytes: */
+	char attr[WEFT__ATTR_CAP];
+	struct weft__buf val; /* the raw bytes of the value of attribute `cur` */
+
+	/* The tree facts (tree.c). */
+	uint8_t mode;           /* before body, in body, in frameset, after frameset */
+	bool frameset_ok;       /* the HTML "frameset-ok flag" */
+	unsigned frameset_depth;
+	unsigned template_depth; /* inside <template> content: links do not count */
+	bool hold;              /* a frameset may still replace the body: hold its links */
+	bool base_in_body;      /* the first <base href> is in the body */
+	unsigned n_open;        /* elements open in foreign content (open[]); 0: plain HTML */
+	uint8_t opened[WEFT__OPENED_BUCKETS]; /* HTML elements open, per name (tree.c) */
+
+	/* The document (html.c). */
+	weft_link_fn *fn;
+	void *cookie;
+	struct weft_url *page;          /* the page URL; NULL: none (absolute links only) */
+	struct weft_url *base;          /* the first <base href>'s URL; NULL: the page's */
+	const struct weft__enc *transport; /* from the HTTP charset, or NULL */
+	const struct weft__enc *enc;    /* the document's encoding; NULL until sniffed */
+	const char *url_enc;            /* its output encoding, for queries */
+	enum weft__tok_mode tok;        /* how the tokenizer reads it */
+	bool dec_ready;                 /* dec is set up for enc */
+	struct weft__dec dec;           /* DECODE: the document; else kept values and CDATA */
+	struct weft__buf conv;          /* a value converted to UTF-8 */
+	struct weft__buf refs;          /* ... with references resolved */
+	struct weft__buf key;           /* the NUL-terminated key handed to the callback */
+	struct weft__buf pending;       /* queued links: tag byte, size_t length, bytes */
+	bool base_seen;                 /* the first <base href> was seen */
+	bool frozen;                    /* the base can no longer change: emit at once */
+	bool plaintext;                 /* after <plaintext>: the rest is text */
+	bool finished;
+	int rc;                         /* the first error or non-zero callback return */
+	size_t n_head;                  /* the first bytes, held until the encoding is known */
+
+	/* Last: never read before written, so weft_html_new() need not clear them. */
+	struct weft__open open[WEFT__OPEN_MAX];
+	unsigned char head[WEFT__SNIFF_MAX];
+};
 
 #endif

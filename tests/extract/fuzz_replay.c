@@ -54,6 +54,14 @@ int main(void)
 	static const char *const builtin[] = {
 		"", "<", "<a href", "<a href=x>", "<base href=/b/><a href=c>", "&#x", "<!--",
 		"<script></scr", "<a href='\xFF\xFE", "\xEF\xBB\xBF<a href=\xC3\xA9>",
+		"<script><!--<script></script><a href=x>--></script><a href=y>",
+		"<svg><![CDATA[\x81]]></svg><a href=x>]]><foreignObject><a href=y>",
+		"<math><mi><a href=x></mi><annotation-xml encoding=text/html><a href=y>",
+		"<frameset><frame src=a><frameset><frame src=b></frameset></frameset>",
+		"<template><a href=x><svg><template></template></svg></template><base href=/b/>",
+		"<a title='t'/href=x><!--><a href=y><!---><a href=z><!-- --!><a href=w>",
+		"<textarea></textarea ><title></title/><xmp></xmp x='>'><a href=x>",
+		"\x1B$B$\"\x1B(B<a href=\"\x1B$B$\"\x1B(B\">",
 	};
 	uint64_t seed = 11;
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)

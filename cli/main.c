@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	if (weft_global_init() != WEFT_OK) {
-		fputs("weft: could not initialise libcurl/libxml2\n", stderr);
+		fputs("weft: could not initialise libcurl\n", stderr);
 		return EXIT_RUNTIME;
 	}
 	int rc;

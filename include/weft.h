@@ -50,7 +50,7 @@ WEFT_API const char *weft_strerror(int err);
 WEFT_API const char *weft_version(void);
 
 /*
- * Initialise libcurl and libxml2 once, in the main thread, before any crawl starts threads.
+ * Initialise libcurl once, in the main thread, before any crawl starts threads.
  * Safe to call more than once; each call must be paired with weft_global_cleanup().
  */
 WEFT_API int weft_global_init(void);

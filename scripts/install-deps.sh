@@ -4,7 +4,7 @@
 set -eu
 
 BUILD="gcc make meson ninja-build pkg-config python3
-       libcurl4-openssl-dev libxml2-dev libjansson-dev libxxhash-dev
+       libcurl4-openssl-dev libjansson-dev libxxhash-dev
        libidn2-dev libpsl-dev libmicrohttpd-dev zlib1g-dev ca-certificates"
 TEST="postgresql-doc-15"
 

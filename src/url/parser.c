@@ -12,7 +12,7 @@
  * UTF-8 never puts ASCII bytes inside a multi-byte sequence, so the machine runs on bytes; code
  * points are only decoded where the standard needs them (hosts, legacy-charset queries).
  * Path, query, fragment and opaque-path runs are scanned and percent-encoded in bulk.
- * State overrides (the URL setters) are not implemented: weft only parses whole URLs.
+ * weft parses whole URLs only, so the URL setters' state overrides are left out.
  */
 #include <stdio.h>
 #include <string.h>

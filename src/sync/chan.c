@@ -18,7 +18,8 @@
 struct weft__chan {
 	atomic_uint ref;          /* references; the last free destroys */
 	pthread_mutex_t mu;
-	pthread_cond_t can_send;  /* signalled when a slot frees or the channel closes */
+	pthread_cond_t can_send;  /* signalled (one waiter) when a slot frees; broadcast on close */
+	pthread_cond_t taken;     /* unbuffered: a value was taken (its sender may return) */
 	pthread_cond_t can_recv;  /* signalled when a value arrives or the channel closes */
 	size_t elem_size;
 	size_t cap;               /* ring slots: max(requested capacity, 1) */
@@ -49,6 +50,7 @@ int weft__chan_new(struct weft__chan **out, size_t elem_size, size_t cap)
 	}
 	pthread_mutex_init(&ch->mu, NULL);
 	pthread_cond_init(&ch->can_send, NULL);
+	pthread_cond_init(&ch->taken, NULL);
 	pthread_cond_init(&ch->can_recv, NULL);
 	*out = ch;
 	return WEFT_OK;
@@ -70,7 +72,7 @@ int weft__chan_send(struct weft__chan *ch, const void *elem)
 	pthread_cond_signal(&ch->can_recv);
 	/* Unbuffered: wait for a receiver to take our value (or for close to drop it). */
 	while (ch->unbuffered && ch->recvd < ticket && !ch->closed)
-		pthread_cond_wait(&ch->can_send, &ch->mu);
+		pthread_cond_wait(&ch->taken, &ch->mu);
 	pthread_mutex_unlock(&ch->mu);
 	return WEFT_OK;
 }
@@ -88,8 +90,13 @@ bool weft__chan_recv(struct weft__chan *ch, void *out)
 	ch->head = (ch->head + 1) % ch->cap;
 	ch->len--;
 	ch->recvd++;
-	/* Wake senders waiting for a slot and, if unbuffered, the one waiting for its hand-off. */
-	pthread_cond_broadcast(&ch->can_send);
+	/*
+	 * One slot freed: wake one sender waiting for room (a broadcast would wake a thousand
+	 * waiting workers per value), and, if unbuffered, the sender waiting for its hand-off.
+	 */
+	pthread_cond_signal(&ch->can_send);
+	if (ch->unbuffered)
+		pthread_cond_broadcast(&ch->taken);
 	pthread_mutex_unlock(&ch->mu);
 	return true;
 }
@@ -100,6 +107,7 @@ void weft__chan_close(struct weft__chan *ch)
 	ch->closed = true;
 	pthread_cond_broadcast(&ch->can_recv);
 	pthread_cond_broadcast(&ch->can_send);
+	pthread_cond_broadcast(&ch->taken);
 	pthread_mutex_unlock(&ch->mu);
 }
 
@@ -126,6 +134,7 @@ void weft__chan_free(struct weft__chan **chp)
 	if (atomic_fetch_sub(&ch->ref, 1) != 1)
 		return;
 	pthread_cond_destroy(&ch->can_send);
+	pthread_cond_destroy(&ch->taken);
 	pthread_cond_destroy(&ch->can_recv);
 	pthread_mutex_destroy(&ch->mu);
 	free(ch->ring);

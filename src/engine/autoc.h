@@ -3,8 +3,10 @@
  *
  * The lecture's advice, as a controller: raise concurrency until pages per second stop rising.
  * Like TCP's congestion control: start low and double each round while throughput grows by
- * more than 10% (slow start); when it stops growing, hold and grow gently (+25%); when it
- * falls by more than 10%, or latency more than doubles against the best seen, back off to 3/4.
+ * at least half (slow start, left after two weaker rounds; a doubling that bought under 10% is
+ * undone; never below half the starting level); then grow gently
+ * (+25%) while it rises by more than 10%, hold on a plateau, and back off to 3/4 when it falls
+ * by more than 10% or latency more than doubles against the best seen.
  * A round lasts as many completions as the current level, and only rounds in which the level
  * was the bottleneck most of the time (work was waiting while the level was full after most
  * completions) are judged -- early in a crawl the frontier, not concurrency, limits throughput.
@@ -21,6 +23,7 @@ struct weft__autoc {
 	size_t level;        /* fetches allowed in flight now */
 	size_t min, max;
 	bool slow_start;
+	int weak;            /* slow start: consecutive rounds that gained under half */
 	size_t limited;      /* this round: completions that found work waiting */
 	size_t done;         /* completions this round */
 	double round_start;  /* monotonic seconds */

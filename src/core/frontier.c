@@ -62,3 +62,34 @@ void weft__frontier_free(struct weft__frontier *f)
 	f->ring = NULL;
 	f->cap = f->head = 0;
 }
+
+size_t weft__frontier_admit(struct weft_crawl *c, struct weft__visited *set,
+			    struct weft__frontier *f, struct weft__jobs *kids)
+{
+	size_t queued = 0;
+	for (size_t i = 0; i < kids->n; i++) {
+		struct weft__job *k = &kids->v[i];
+		if (weft__admit(c, set, k)) {
+			if (weft__frontier_push(f, k) == WEFT_OK) {
+				queued++;
+				continue;
+			}
+			weft__fail(c, WEFT_E_NOMEM); /* admitted but unqueued: the run must say so */
+		}
+		weft__job_clear(k);
+	}
+	kids->n = 0;
+	return queued;
+}
+
+size_t weft__frontier_admit_seeds(struct weft_crawl *c, struct weft__visited *set,
+				  struct weft__frontier *f)
+{
+	struct weft__jobs seeds = { 0 };
+	for (size_t i = 0; i < c->seeds.n; i++)
+		if (weft__jobs_push(&seeds, c->seeds.v[i].url, NULL, 0, 0) != WEFT_OK)
+			weft__fail(c, WEFT_E_NOMEM);
+	size_t queued = weft__frontier_admit(c, set, f, &seeds);
+	weft__jobs_free(&seeds);
+	return queued;
+}

@@ -25,6 +25,15 @@ static inline size_t weft__frontier_len(const struct weft__frontier *f)
 {
 	return f->n;
 }
+/*
+ * Admit each job of kids (weft__admit) and queue the new ones; the rest are released and kids
+ * ends empty. Returns how many were queued. The caller holds whatever lock guards set and f.
+ */
+size_t weft__frontier_admit(struct weft_crawl *c, struct weft__visited *set,
+			    struct weft__frontier *f, struct weft__jobs *kids);
+/* The same for the crawl's seeds (new references; the seeds stay the crawl's). */
+size_t weft__frontier_admit_seeds(struct weft_crawl *c, struct weft__visited *set,
+				  struct weft__frontier *f);
 /* Release every queued job. */
 void weft__frontier_free(struct weft__frontier *f);
 

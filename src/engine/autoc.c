@@ -1,7 +1,4 @@
 /* autoc.c -- the `-c auto` controller (see autoc.h). */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "engine/autoc.h"
 
 #define MIN_ROUND 16
@@ -77,9 +74,6 @@ void weft__autoc_done(struct weft__autoc *a, double ms, double now, bool waiting
 	double secs = now - a->round_start;
 	if (a->limited * 2 >= a->done && secs > 0)
 		judge(a, (double)a->done / secs, a->lat_sum / (double)a->done);
-	if (getenv("WEFT_AUTOC_DEBUG"))
-		fprintf(stderr, "autoc: level %zu rate %.0f lat %.1f limited %zu/%zu\n", a->level,
-			(double)a->done / secs, a->lat_sum / (double)a->done, a->limited, a->done);
 	a->done = 0;
 	a->lat_sum = 0;
 	a->limited = 0;

@@ -33,8 +33,6 @@ const struct weft__engine_ops *weft__engine_find(const char *name)
 int weft__engine_concurrency(const struct weft_crawl *c)
 {
 	int n = c->cfg.concurrency > 0 ? c->cfg.concurrency : c->engine->default_concurrency;
-	if (strcmp(c->engine->name, "event") == 0 && (size_t)n > weft__fd_budget())
-		n = (int)weft__fd_budget(); /* a transfer needs a socket */
 	return n > 0 ? n : 1;
 }
 

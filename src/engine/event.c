@@ -80,14 +80,7 @@ static void wake_sleepers(struct shared *sh, const struct loop *self)
 static void admit_locked(struct loop *lp)
 {
 	struct shared *sh = lp->sh;
-	for (size_t i = 0; i < lp->kids.n; i++) {
-		struct weft__job *k = &lp->kids.v[i];
-		if (weft__admit(sh->c, sh->visited, k) &&
-		    weft__frontier_push(&sh->frontier, k) == WEFT_OK)
-			continue;
-		weft__job_clear(k);
-	}
-	lp->kids.n = 0;
+	weft__frontier_admit(sh->c, sh->visited, &sh->frontier, &lp->kids);
 	sh->in_flight--;
 	lp->waiting = weft__frontier_len(&sh->frontier) > 0;
 	wake_sleepers(sh, lp);
@@ -202,18 +195,6 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-static int admit_seeds(struct shared *sh)
-{
-	for (size_t i = 0; i < sh->c->seeds.n; i++) {
-		struct weft__job j = { .url = weft__str_ref(sh->c->seeds.v[i].url) };
-		if (weft__admit(sh->c, sh->visited, &j) &&
-		    weft__frontier_push(&sh->frontier, &j) == WEFT_OK)
-			continue;
-		weft__job_clear(&j);
-	}
-	return WEFT_OK;
-}
-
 /* How many loops: cfg.loops, or one per core; one if the fetcher cannot be cloned. */
 static size_t loop_count(const struct weft_crawl *c)
 {
@@ -229,8 +210,10 @@ static int setup_loops(struct shared *sh)
 	struct weft_crawl *c = sh->c;
 	size_t n = loop_count(c);
 	bool autoc = c->cfg.concurrency == WEFT_CONCURRENCY_AUTO;
+	size_t fds = weft__fd_budget(); /* every fetch in flight holds a socket */
 	size_t total = autoc ? 32 : (size_t)weft__engine_concurrency(c);
-	size_t fds = weft__fd_budget();
+	if (total > fds)
+		total = fds;
 	for (size_t i = 0; i < n; i++) {
 		struct loop *lp = &sh->loops[sh->n_loops];
 		*lp = (struct loop){ .sh = sh, .f = c->fetcher, .autoc_on = autoc };
@@ -294,10 +277,10 @@ static int event_run(struct weft_crawl *c)
 	sh->c = c;
 	pthread_mutex_init(&sh->mu, NULL);
 	int rc = weft__visited_mem_new(&sh->visited, 0, false);
-	if (rc == WEFT_OK)
-		rc = admit_seeds(sh);
-	if (rc == WEFT_OK)
+	if (rc == WEFT_OK) {
+		weft__frontier_admit_seeds(c, sh->visited, &sh->frontier);
 		rc = setup_loops(sh);
+	}
 	if (rc == WEFT_OK)
 		run_loops(sh);
 	free_loops(sh);

@@ -24,23 +24,6 @@ struct pool {
 	bool done;                      /* guarded by mu */
 };
 
-/* Admit kids into the frontier; mu held. Returns how many were queued. */
-static size_t admit_kids(struct pool *p, struct weft__jobs *kids)
-{
-	size_t queued = 0;
-	for (size_t i = 0; i < kids->n; i++) {
-		struct weft__job *k = &kids->v[i];
-		if (weft__admit(p->c, p->visited, k) &&
-		    weft__frontier_push(&p->frontier, k) == WEFT_OK) {
-			queued++;
-			continue;
-		}
-		weft__job_clear(k);
-	}
-	kids->n = 0;
-	return queued;
-}
-
 /* Wait for a job; false when the crawl is over. mu held. */
 static bool next_job(struct pool *p, struct weft__job *job)
 {
@@ -72,7 +55,7 @@ static void *worker(void *arg)
 		weft__job_clear(&job);
 		pthread_mutex_lock(&p->mu);
 		p->busy--;
-		size_t queued = admit_kids(p, &kids);
+		size_t queued = weft__frontier_admit(p->c, p->visited, &p->frontier, &kids);
 		if (queued > 1 || (p->busy == 0 && weft__frontier_len(&p->frontier) == 0))
 			pthread_cond_broadcast(&p->cv);
 		else if (queued == 1)
@@ -81,24 +64,6 @@ static void *worker(void *arg)
 	pthread_mutex_unlock(&p->mu);
 	weft__jobs_free(&kids);
 	return NULL;
-}
-
-static int admit_seeds(struct pool *p)
-{
-	for (size_t i = 0; i < p->c->seeds.n; i++) {
-		struct weft__job *s = &p->c->seeds.v[i];
-		struct weft__job j = { .url = weft__str_ref(s->url) };
-		if (weft__admit(p->c, p->visited, &j)) {
-			int rc = weft__frontier_push(&p->frontier, &j);
-			if (rc) {
-				weft__job_clear(&j);
-				return rc;
-			}
-		} else {
-			weft__job_clear(&j);
-		}
-	}
-	return WEFT_OK;
 }
 
 /* Start up to n-1 more workers; the caller is the n-th. Returns how many started. */
@@ -120,9 +85,8 @@ static int pool_run(struct weft_crawl *c)
 	size_t n = (size_t)weft__engine_concurrency(c);
 	pthread_t *tids = calloc(n, sizeof(*tids));
 	int rc = tids ? weft__visited_mem_new(&p.visited, 0, false) : WEFT_E_NOMEM;
-	if (rc == WEFT_OK)
-		rc = admit_seeds(&p);
 	if (rc == WEFT_OK) {
+		weft__frontier_admit_seeds(c, p.visited, &p.frontier);
 		pthread_mutex_init(&p.mu, NULL);
 		pthread_cond_init(&p.cv, NULL);
 		size_t started = start_workers(&p, tids, n);

@@ -192,8 +192,21 @@ int weft__http_start(struct weft_fetcher *f, const char *url, struct weft_respon
 	return WEFT_OK;
 }
 
+/* Hand a finished fetch back: the handle to the pool, the response to its done callback. */
+static void complete(struct weft__multi *m, struct mxfer *t)
+{
+	t->out->ms = (weft__now() - t->t0) * 1000.0;
+	easy_put(m, t->easy);
+	m->in_flight--;
+	weft_fetch_done_fn *done = t->done;
+	void *cookie = t->cookie;
+	struct weft_response *out = t->out;
+	free(t);
+	done(cookie, out);
+}
+
 /* A transfer ended: retry it later, or complete it. */
-static void ended(struct weft__http *h, struct weft__multi *m, struct mxfer *t, CURLcode rc)
+static void ended(struct weft__multi *m, struct mxfer *t, CURLcode rc)
 {
 	curl_multi_remove_handle(m->multi, t->easy);
 	weft__xfer_finish(&t->x, rc);
@@ -207,18 +220,10 @@ static void ended(struct weft__http *h, struct weft__multi *m, struct mxfer *t, 
 		m->retries = t;
 		return;
 	}
-	t->out->ms = (weft__now() - t->t0) * 1000.0;
-	easy_put(m, t->easy);
-	m->in_flight--;
-	weft_fetch_done_fn *done = t->done;
-	void *cookie = t->cookie;
-	struct weft_response *out = t->out;
-	free(t);
-	done(cookie, out);
-	(void)h;
+	complete(m, t);
 }
 
-static int read_done(struct weft__http *h, struct weft__multi *m)
+static int read_done(struct weft__multi *m)
 {
 	CURLMsg *msg;
 	int left, n = 0;
@@ -227,7 +232,7 @@ static int read_done(struct weft__http *h, struct weft__multi *m)
 			continue;
 		char *priv = NULL; /* the weft__xfer, first member of its mxfer */
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-		ended(h, m, (struct mxfer *)(void *)priv, msg->data.result);
+		ended(m, (struct mxfer *)(void *)priv, msg->data.result);
 		n++;
 	}
 	return n;
@@ -246,14 +251,7 @@ static void due_retries(struct weft__http *h, struct weft__multi *m, double now)
 		*pp = t->next;
 		if (launch(h, m, t) != WEFT_OK) {
 			weft_response_set_error(t->out, WEFT_FE_OTHER, "cannot restart transfer");
-			t->attempt = h->opt.retries + 1;
-			m->in_flight--;
-			easy_put(m, t->easy);
-			weft_fetch_done_fn *done = t->done;
-			void *cookie = t->cookie;
-			struct weft_response *out = t->out;
-			free(t);
-			done(cookie, out);
+			complete(m, t);
 		}
 	}
 }
@@ -306,7 +304,7 @@ int weft__http_run(struct weft_fetcher *f, int timeout_ms)
 		curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	}
 	due_retries(h, m, now);
-	return read_done(h, m);
+	return read_done(m);
 }
 
 void weft__http_wake(struct weft_fetcher *f)

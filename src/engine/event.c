@@ -211,7 +211,7 @@ static int setup_loops(struct shared *sh)
 	size_t n = loop_count(c);
 	bool autoc = c->cfg.concurrency == WEFT_CONCURRENCY_AUTO;
 	size_t fds = weft__fd_budget(); /* every fetch in flight holds a socket */
-	size_t total = autoc ? 32 : (size_t)weft__engine_concurrency(c);
+	size_t total = autoc ? 64 : (size_t)weft__engine_concurrency(c);
 	if (total > fds)
 		total = fds;
 	for (size_t i = 0; i < n; i++) {

@@ -27,11 +27,16 @@ import sys
 import time
 from urllib.parse import unquote, urlsplit
 
-CRAWLERS = ["event", "pool", "channel", "mutex", "serial", "wget2", "go"]
-LABEL = {"event": "weft event", "pool": "weft pool", "channel": "weft channel",
-         "mutex": "weft mutex", "serial": "weft serial", "wget2": "wget2", "go": "Go (lecture)"}
+# "auto" is the event engine with -c auto (c is recorded as 0); "floor" is not a crawler but
+# bench/micro/curl_floor: libcurl alone fetching the expected URL list -- what any crawler on
+# libcurl cannot beat on this machine.
+CRAWLERS = ["event", "auto", "pool", "channel", "mutex", "serial", "wget2", "go", "floor"]
+LABEL = {"event": "weft event", "auto": "weft event -c auto", "pool": "weft pool",
+         "channel": "weft channel", "mutex": "weft mutex", "serial": "weft serial",
+         "wget2": "wget2", "go": "Go (lecture)", "floor": "libcurl floor (URL list)"}
 COLOR = {"event": "#9400d3", "pool": "#009e73", "channel": "#56b4e9", "mutex": "#e69f00",
-         "serial": "#666666", "wget2": "#0072b2", "go": "#d62728"}
+         "serial": "#666666", "wget2": "#0072b2", "go": "#d62728", "floor": "#000000"}
+EVENT = ("event", "auto")
 SCEN_TITLE = {
     "S1": "S1 latency-bound: --site 10000 --fanout 10 --latency 50",
     "S2": "S2 CPU-bound: --site 20000 --fanout 10, no latency",
@@ -39,7 +44,7 @@ SCEN_TITLE = {
 }
 # Exit codes that mean "crawl completed" (weft: 1 = broken links found; wget2: 8 = server
 # error responses, i.e. the 404s the generated site has on purpose).
-OK_EXIT = {"wget2": {0, 8}, "go": {0}}
+OK_EXIT = {"wget2": {0, 8}, "go": {0}, "floor": {0}}
 OK_EXIT_WEFT = {0, 1}
 MIB = 1024.0
 
@@ -251,7 +256,7 @@ def table(scen, d, args):
         hdr.append("× bound")
     lines = []
     for r in rows:
-        c = "1" if r.crawler == "serial" else str(r.c)
+        c = "1" if r.crawler == "serial" else "auto" if r.crawler == "auto" else str(r.c)
         found = "–" if r.found is None else f"{r.found}/{r.expected}"
         note = []
         if r.crawler == "serial" and scen == "S1":
@@ -271,7 +276,7 @@ def table(scen, d, args):
                  "–" if r.dups is None else str(r.dups), "–" if r.extra is None else str(r.extra),
                  "–" if r.pps is None else f"{r.pps:.0f}", fmt(r.scpu)]
         if scen == "S1":
-            if r.crawler == "serial":
+            if r.crawler in ("serial", "auto"):
                 cells.append("–")
             else:
                 b = s1_bound(d["depth"], len(d["expected"]), args.s1_latency / 1000.0, r.c)
@@ -306,9 +311,9 @@ def bars(data, wrk_rps, args):
         res.append((name, "PASS" if ok else "MISS", detail))
 
     # Correctness: every event run in every scenario, exactly the expected set.
-    ev = [r for s in data for r in data[s]["rows"] if r.crawler == "event"]
+    ev = [r for s in data for r in data[s]["rows"] if r.crawler in EVENT]
     if ev:
-        bad = [f"{r.scen} c={r.c}: found {r.found}/{r.expected}, {r.dups} dups, {r.extra} extra"
+        bad = [f"{r.scen} c={'auto' if r.crawler == 'auto' else r.c}: found {r.found}/{r.expected}, {r.dups} dups, {r.extra} extra"
                + (f", bad exit {r.bad_exit}" if r.bad_runs else "")
                + (f", {r.short_claims} short timed run(s)" if r.short_claims else "")
                for r in ev if not r.exact]
@@ -335,6 +340,12 @@ def bars(data, wrk_rps, args):
             if g:
                 add("S1: event ≥ 2.5 × faster than the Go design", g.wall >= 2.5 * e.wall,
                     f"Go best c={g.c} {g.wall:.2f} s / event {e.wall:.2f} s = {g.wall / e.wall:.2f}× (bar 2.5×)")
+            a = best(d["rows"], "auto")
+            if a:
+                add("S1: -c auto ≥ 80 % of the best fixed setting's throughput",
+                    e.wall <= a.wall * 1.25 and a.exact,
+                    f"auto {a.wall:.2f} s vs event c={e.c} {e.wall:.2f} s: "
+                    f"{100 * e.wall / a.wall:.0f} % (runs: {', '.join(f'{w:.2f}' for w in sorted(a.walls))} s)")
             add("S1: event peak RSS ≤ 40 MiB", e.rss <= 40,
                 f"{e.rss:.1f} MiB at c={e.c} (max over its settings "
                 f"{max(r.rss for r in d['rows'] if r.crawler == 'event'):.1f} MiB)")
@@ -429,7 +440,7 @@ def plot(data, wrk_rps, args, png):
         series = []
         for cr in CRAWLERS:
             pts = [(1 if r.crawler == "serial" else r.c, r.pps) for r in rows
-                   if r.crawler == cr and r.pps]
+                   if r.crawler == cr and r.pps and r.crawler != "auto"]
             if not pts:
                 continue
             fn = os.path.join(ddir, f"{s}-{cr}.dat")
@@ -438,6 +449,8 @@ def plot(data, wrk_rps, args, png):
                     f.write(f"{c} {p:.1f}\n")
             if cr == "serial":
                 style = "points pt 7 ps 1.5"
+            elif cr == "floor":
+                style = "linespoints pt 6 lw 1 dt 2"  # not a crawler: hollow, dashed
             elif cr in ("wget2", "go"):
                 style = "linespoints pt 5 lw 2 dt 3"  # the peers: squares, dotted
             else:
@@ -662,6 +675,15 @@ def report(args):
         "`golang.org/x/net/html` tokenizer (a/area/iframe/frame, `<base href>`), concurrency "
         "bounded by a c-slot semaphore around the fetch. Built offline with "
         f"`GO111MODULE=off GOPATH=/usr/share/gocode go build` ({v['go']}). Run as `go-crawler -c C URL`.",
+        "- **weft event -c auto**: `weft crawl -e event -c auto -o /dev/null URL`; the level it "
+        "settled on is in each run's output (`bench/out/raw/<scenario>/auto-c0-*.out`). Its bar "
+        "compares it with the fastest fixed `-c` of the event engine in the same run.",
+        "- **libcurl floor** (`build-release/bench/curl_floor URLFILE C`, bench/micro/curl_floor.c): "
+        "not a crawler. libcurl's multi interface on the same socket_action + epoll loop and "
+        "transfer options as weft's event engine, fetching the expected URL list (every URL known "
+        "up front, so no BFS levels to wait for) and doing nothing with the bodies — no parsing, "
+        "no URL resolution, no visited set. What any crawler built on libcurl cannot beat here; "
+        "the gap between it and weft is what weft itself costs.",
         "",
         "Raw data of the run: `bench/out/` (runs.tsv, per-run GNU time output, server logs, "
         "crawler output) — not committed.",

@@ -10,8 +10,10 @@
 #   S2 CPU-bound      weft-testserver --site 20000 --fanout 10
 #   S3 a real site    weft-testserver --dir /usr/share/doc/postgresql-doc-15/html
 #
-# Crawlers: every weft engine (event, pool, channel, mutex at several -c; serial once), wget2
-# (--max-threads at several values) and the Go crawler (-c at several values). Every run is
+# Crawlers: every weft engine (event, pool, channel, mutex at several -c; event with -c auto;
+# serial once), wget2 (--max-threads at several values) and the Go crawler (-c at several
+# values); and, as a reference that is not a crawler, the libcurl floor (bench/micro/
+# curl_floor.c: libcurl alone fetching the expected URL list). Every run is
 # checked at the server, not by trusting the crawler: the server's --log (one line per
 # request) is compared with the expected set (--expect for S1/S2, tests/http/reachable.py for
 # S3). S2 also measures the server's own ceiling with wrk.
@@ -49,6 +51,7 @@ OUT=${BENCH_OUT:-$ROOT/bench/out}
 BUILD=$ROOT/build-release
 WEFT=$BUILD/cli/weft
 TS=$BUILD/testserver/weft-testserver
+FLOOR=$BUILD/bench/curl_floor
 GOCRAWLER=$OUT/bin/go-crawler
 RUNS_TSV=$OUT/runs.tsv
 FIFO=$OUT/port.fifo
@@ -72,18 +75,20 @@ WGET2_FLAGS="--recursive --level=inf --no-parent --robots=off --no-cookies --com
 
 # Settings per scenario: "crawler:c c c ..." (serial: c is ignored, run once).
 if [ "$QUICK" = 1 ]; then
-	S1_SETTINGS="event:256,1024 pool:256 channel:1024 mutex:1024 wget2:256 go:1024 serial:1"
-	S2_SETTINGS="event:16,64 pool:16 channel:64 mutex:64 wget2:16 go:64 serial:1"
-	S3_SETTINGS="event:16,64 pool:16 channel:64 mutex:64 wget2:16 go:64 serial:1"
+	S1_SETTINGS="event:256,1024 auto:0 pool:256 channel:1024 mutex:1024 wget2:256 go:1024 serial:1
+	             floor:1024"
+	S2_SETTINGS="event:16,64 auto:0 pool:16 channel:64 mutex:64 wget2:16 go:64 serial:1 floor:64"
+	S3_SETTINGS="event:16,64 auto:0 pool:16 channel:64 mutex:64 wget2:16 go:64 serial:1 floor:16"
 	S1_SERIAL_CAP=100
 	WRK_SECS=3
 else
-	S1_SETTINGS="event:16,64,256,1024,2048 pool:16,64,256,1024 channel:64,1024 mutex:64,1024
-	             wget2:16,64,256,1024 go:16,64,256,1024,2048 serial:1"
-	S2_SETTINGS="event:4,16,64,256 pool:4,16,64,256 channel:16,256 mutex:16,256
-	             wget2:4,16,64 go:4,16,64,256 serial:1"
-	S3_SETTINGS="event:4,16,64,256 pool:4,16,64,256 channel:16,256 mutex:16,256
-	             wget2:4,16,64 go:4,16,64,256 serial:1"
+	S1_SETTINGS="event:16,64,256,1024,2048 auto:0 pool:16,64,256,1024 channel:64,1024
+	             mutex:64,1024 wget2:16,64,256,1024 go:16,64,256,1024,2048 serial:1
+	             floor:256,1024,2048"
+	S2_SETTINGS="event:4,16,64,256 auto:0 pool:4,16,64,256 channel:16,256 mutex:16,256
+	             wget2:4,16,64 go:4,16,64,256 serial:1 floor:16,64"
+	S3_SETTINGS="event:4,16,64,256 auto:0 pool:4,16,64,256 channel:16,256 mutex:16,256
+	             wget2:4,16,64 go:4,16,64,256 serial:1 floor:16"
 	S1_SERIAL_CAP=500
 	WRK_SECS=5
 fi
@@ -130,7 +135,7 @@ else
 		{ cat "$ROOT/.bench-setup.log" >&2; rm -f "$ROOT/.bench-setup.log"; die "meson setup $BUILD failed"; }
 	rm -f "$ROOT/.bench-setup.log"
 fi
-ninja -C "$BUILD" cli/weft testserver/weft-testserver >/dev/null || die "ninja -C $BUILD failed (run it to see why)"
+ninja -C "$BUILD" cli/weft testserver/weft-testserver bench/curl_floor >/dev/null || die "ninja -C $BUILD failed (run it to see why)"
 [ -x "$WEFT" ] || die "$WEFT was not built"
 [ -x "$TS" ] || die "$TS was not built"
 
@@ -214,6 +219,12 @@ crawl() {
 	url=$(seed_url "$scen")
 	case $name in
 	event|pool|channel|mutex) set -- "$WEFT" crawl -e "$name" -c "$c" -o /dev/null "$url" ;;
+	auto) set -- "$WEFT" crawl -e event -c auto -o /dev/null "$url" ;;
+	floor)
+		# the expected set's URLs, on this run's port (S1/S2: JSON lines; S3: bare URLs)
+		sed -E 's/^.*"url": *"([^"]*)".*$/\1/; s#^http://127\.0\.0\.1:[0-9]+/#http://127.0.0.1:'"$PORT"'/#' \
+			"$OUT/$scen.expect" >"$base.urls"
+		set -- "$FLOOR" "$base.urls" "$c" ;;
 	serial)
 		if [ "$scen" = S1 ]; then
 			set -- "$WEFT" crawl -e serial --max-pages "$S1_SERIAL_CAP" -o /dev/null "$url"

@@ -90,6 +90,10 @@ CURL *weft__http_easy_new(struct weft__http *h)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (o->cookies)
 		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	if (!h->proxy_env) { /* see proxy_in_env() */
+		curl_easy_setopt(e, CURLOPT_PROXY, "");
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+	}
 	if (o->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -219,6 +223,21 @@ static int check_options(const struct weft_http_options *o, char *err, size_t er
 	return WEFT_OK;
 }
 
+/*
+ * Whether the environment names a proxy libcurl would use. Without one, weft tells libcurl
+ * "no proxy" outright: otherwise libcurl looks the variables up again for every transfer
+ * (five getenv() calls, 2% of a crawl's instructions). With one, libcurl reads them as ever.
+ */
+static bool proxy_in_env(void)
+{
+	static const char *const vars[] = { "http_proxy", "https_proxy", "HTTPS_PROXY",
+					    "all_proxy", "ALL_PROXY" };
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		if (getenv(vars[i]) && *getenv(vars[i]))
+			return true;
+	return false;
+}
+
 static int copy_strings(struct weft__http *h, const struct weft_http_options *o)
 {
 	char ua[64];
@@ -233,6 +252,7 @@ static int copy_strings(struct weft__http *h, const struct weft_http_options *o)
 	}
 	h->opt.user_agent = NULL;
 	h->opt.headers = NULL;
+	h->proxy_env = proxy_in_env();
 	return WEFT_OK;
 }
 

@@ -19,6 +19,7 @@ struct weft__http {
 	struct weft_http_options opt;    /* copy; strings below */
 	char *user_agent;
 	struct curl_slist *headers;
+	bool proxy_env;                  /* a *_proxy variable was set when the fetcher was made */
 	CURLSH *share;
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST]; /* one per kind of shared data */
 	pthread_mutex_t pool_mu;         /* guards the idle handles below */

@@ -280,9 +280,13 @@ static bool ipv4_parse(const char *s, size_t n, uint32_t *addr)
 static int ipv4_serialise(struct weft__ubuf *out, uint32_t a)
 {
 	char s[16];
-	int n = snprintf(s, sizeof s, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-			 a & 255);
-	return weft__ubuf_add(out, s, (size_t)n);
+	size_t n = 0;
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		n += weft__fmt_u32(s + n, (a >> shift) & 255);
+		if (shift)
+			s[n++] = '.';
+	}
+	return weft__ubuf_add(out, s, n);
 }
 
 /* ---- domains ---- */

@@ -531,10 +531,10 @@ static int st_port(struct parser *ps, int c)
 		if (v > 65535)
 			return WEFT_E_PARSE;
 		if (v != default_port(ps->u->scheme)) {
-			char t[8];
-			int n = snprintf(t, sizeof t, ":%ld", v);
+			char t[8] = ":";
+			size_t n = 1 + weft__fmt_u32(t + 1, (uint32_t)v);
 			ps->u->port = (int32_t)v;
-			if (add(ps, t, (size_t)n) != 0)
+			if (add(ps, t, n) != 0)
 				return WEFT_E_NOMEM;
 		}
 	}

@@ -90,7 +90,7 @@ static int make_url(struct weft_url **out, const char *s, const struct weft__url
 	char port[12] = "";
 	part_spans(r, span);
 	if (r->port >= 0)
-		snprintf(port, sizeof port, "%d", (int)r->port);
+		port[weft__fmt_u32(port, (uint32_t)r->port)] = '\0';
 	for (int i = 0; i < P_COUNT; i++)
 		total += span[i][1] - span[i][0] + 1;
 	total += strlen(port);

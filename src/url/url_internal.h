@@ -16,6 +16,8 @@
 
 #include <weft/url.h>
 
+#include "util/util.h"
+
 #define WEFT__URL_NONE SIZE_MAX /* an absent (null) query or fragment */
 #define WEFT__URL_INLINE 480    /* bytes of href kept inside the record before using the heap */
 

@@ -63,3 +63,16 @@ uint64_t weft__fingerprint(const char *s, size_t len)
 	uint64_t h = XXH3_64bits(s, len);
 	return h ? h : 1;
 }
+
+size_t weft__fmt_u32(char *buf, uint32_t v)
+{
+	char t[10];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = t[n - 1 - i];
+	return n;
+}

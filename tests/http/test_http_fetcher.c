@@ -285,6 +285,35 @@ static void test_connection_refused(void)
 	weft_fetcher_free(&f);
 }
 
+/*
+ * A *_proxy variable in the environment is honoured (when the fetcher is made, it checks
+ * whether to let libcurl look; libcurl then reads it for each transfer): a
+ * proxy on a dead port makes a fetch of the live server fail to connect; without the
+ * variable the same fetch succeeds.
+ */
+static void test_proxy_from_env(void)
+{
+	char proxy[64];
+	struct weft_response r;
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", dead_port());
+	setenv("http_proxy", proxy, 1);
+	struct weft_fetcher *f = make(NULL);
+	if (f)
+		get(f, "/_test/type?ct=text/html", &r); /* libcurl reads the variable now */
+	unsetenv("http_proxy");
+	REQUIRE(f);
+	CHECK_INT(r.status, 0);
+	CHECK_INT(r.error, WEFT_FE_CONNECT);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+	f = make(NULL);
+	REQUIRE(f);
+	get(f, "/_test/type?ct=text/html", &r);
+	CHECK_INT(r.status, 200);
+	weft_response_reset(&r);
+	weft_fetcher_free(&f);
+}
+
 /* ---- the async face ---- */
 
 struct done_count {
@@ -373,6 +402,7 @@ int main(void)
 	RUN(test_redirects);
 	RUN(test_request_headers);
 	RUN(test_connection_refused);
+	RUN(test_proxy_from_env);
 	RUN(test_async_many);
 	RUN(test_async_wake);
 	CHECK_INT(ts_stop(&server, SIGTERM), 0);

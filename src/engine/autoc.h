@@ -9,11 +9,13 @@
  * while the mean latency of the round is steady. Only fetches started under the current
  * level are counted, so a round measures the level it judges and not the one before it.
  *
- * Like TCP's congestion control it starts low and doubles each round while throughput grows
- * by at least half (slow start). It leaves slow start after two weaker rounds, or one if
- * latency also rose by half against the best seen; a doubling that bought under 10% is
- * undone. Then it climbs a hill with a direction, because "throughput fell" means different
- * things after a step up, a step down or no step:
+ * Like TCP's congestion control it starts low (the event engine starts it at 64 in flight)
+ * and multiplies the level each round while throughput grows by at least half (slow start):
+ * by 4 while latency shows no load (within 1.2x the best seen), by 2 under some, by 1.5 once
+ * fetches queue (over 1.5x). It leaves slow start after two weaker rounds, or one if latency
+ * also shows queueing; a step that bought under 10% is undone. Then it climbs a hill with a
+ * direction, because "throughput fell" means different things after a step up, a step down
+ * or no step:
  *   - after a step up (+25%): more than 10% faster, step up again; else go back and hold;
  *   - after a step down (x3/4): more than 10% slower, go back and hold; else step down
  *     again while latency is over twice the best, or hold;
@@ -22,10 +24,11 @@
  * A rule of "slower, so step down" regardless of the last step would spiral: a smaller level
  * is slower in a latency-bound crawl, which would call for a smaller level still.
  *
- * A round lasts as many counted completions as the level (at least 16), or twice the best
- * latency once it has 16. Only rounds in which the level was the bottleneck (work waited for
- * a free slot after most completions) are judged: early in a crawl the frontier, not
- * concurrency, limits throughput. Never below half the starting level.
+ * A round lasts as many counted completions as half the level (at least 16): the fetches a
+ * step adds start together, so half the level completes about one latency after the step.
+ * Only rounds in which the level was the bottleneck (work waited for a free slot after most
+ * completions) are judged: early in a crawl the frontier, not concurrency, limits
+ * throughput. Never below half the starting level.
  *
  * Owned by the event loop's thread; no locks.
  */

@@ -310,6 +310,11 @@ def bars(data, wrk_rps, args):
     def add(name, ok, detail):
         res.append((name, "PASS" if ok else "MISS", detail))
 
+    def add_rss(scen, d, e, limit):
+        worst = max(r.rss for r in d["rows"] if r.crawler == "event")
+        add(f"{scen}: event peak RSS ≤ {limit} MiB", e.rss <= limit,
+            f"{e.rss:.1f} MiB at c={e.c} (max over its settings {worst:.1f} MiB)")
+
     # Correctness: every event run in every scenario, exactly the expected set.
     ev = [r for s in data for r in data[s]["rows"] if r.crawler in EVENT]
     if ev:
@@ -346,9 +351,7 @@ def bars(data, wrk_rps, args):
                     e.wall <= a.wall * 1.25 and a.exact,
                     f"auto {a.wall:.2f} s vs event c={e.c} {e.wall:.2f} s: "
                     f"{100 * e.wall / a.wall:.0f} % (runs: {', '.join(f'{w:.2f}' for w in sorted(a.walls))} s)")
-            add("S1: event peak RSS ≤ 40 MiB", e.rss <= 40,
-                f"{e.rss:.1f} MiB at c={e.c} (max over its settings "
-                f"{max(r.rss for r in d['rows'] if r.crawler == 'event'):.1f} MiB)")
+            add_rss("S1", d, e, 40)
     if "S2" in data:
         d = data["S2"]
         e, g = best(d["rows"], "event"), best(d["rows"], "go")
@@ -363,9 +366,7 @@ def bars(data, wrk_rps, args):
                 add("S2: event CPU ≤ 1/3 of the Go design's", e.cpu <= g.cpu / 3,
                     f"event c={e.c} {e.cpu:.2f} CPU s / Go c={g.c} {g.cpu:.2f} CPU s = "
                     f"{e.cpu / g.cpu:.2f} (bar ≤ 0.33)")
-            add("S2: event peak RSS ≤ 20 MiB", e.rss <= 20,
-                f"{e.rss:.1f} MiB at c={e.c} (max over its settings "
-                f"{max(r.rss for r in d['rows'] if r.crawler == 'event'):.1f} MiB)")
+            add_rss("S2", d, e, 20)
     if "S3" in data:
         d = data["S3"]
         e, w, g = best(d["rows"], "event"), best(d["rows"], "wget2"), best(d["rows"], "go")
@@ -376,9 +377,7 @@ def bars(data, wrk_rps, args):
                 add("S3: event ≥ 1.5 × faster than the faster of wget2 and Go", f.wall >= 1.5 * e.wall,
                     f"{LABEL[f.crawler]} best c={f.c} {f.wall:.3f} s / event c={e.c} {e.wall:.3f} s = "
                     f"{f.wall / e.wall:.2f}× (bar 1.5×)")
-            add("S3: event peak RSS ≤ 20 MiB", e.rss <= 20,
-                f"{e.rss:.1f} MiB at c={e.c} (max over its settings "
-                f"{max(r.rss for r in d['rows'] if r.crawler == 'event'):.1f} MiB)")
+            add_rss("S3", d, e, 20)
     return res
 
 

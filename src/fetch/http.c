@@ -199,14 +199,21 @@ static int http_clone(struct weft_fetcher *f, struct weft_fetcher **out)
 {
 	struct weft__http *h = (struct weft__http *)f;
 	struct weft_http_options o = h->opt;
-	const char *headers[64];
 	size_t n = 0;
-	for (struct curl_slist *l = h->headers; l && n < 64; l = l->next)
+	for (struct curl_slist *l = h->headers; l; l = l->next)
+		n++;
+	const char **headers = malloc((n ? n : 1) * sizeof(*headers));
+	if (!headers)
+		return WEFT_E_NOMEM;
+	n = 0;
+	for (struct curl_slist *l = h->headers; l; l = l->next)
 		headers[n++] = l->data;
 	o.user_agent = h->user_agent;
 	o.headers = headers;
 	o.n_headers = n;
-	return weft_fetcher_http(out, &o, NULL, 0);
+	int rc = weft_fetcher_http(out, &o, NULL, 0);
+	free(headers); /* weft_fetcher_http copied them */
+	return rc;
 }
 
 static int check_options(const struct weft_http_options *o, char *err, size_t errlen)
@@ -252,7 +259,6 @@ static int copy_strings(struct weft__http *h, const struct weft_http_options *o)
 	}
 	h->opt.user_agent = NULL;
 	h->opt.headers = NULL;
-	h->proxy_env = proxy_in_env();
 	return WEFT_OK;
 }
 
@@ -268,6 +274,7 @@ int weft_fetcher_http(struct weft_fetcher **out, const struct weft_http_options 
 		return WEFT_E_NOMEM;
 	h->base.ops = &http_ops;
 	h->opt = *o;
+	h->proxy_env = proxy_in_env();
 	pthread_mutex_init(&h->pool_mu, NULL);
 	rc = copy_strings(h, o);
 	if (rc == WEFT_OK)

@@ -285,6 +285,35 @@ static void test_connection_refused(void)
 	weft_fetcher_free(&f);
 }
 
+/* A clone (another event loop's fetcher) sends every extra header, however many there are. */
+static void many_headers(struct weft_http_options *o)
+{
+	static char names[100][24];
+	static const char *v[100];
+	for (int i = 0; i < 100; i++) {
+		snprintf(names[i], sizeof(names[i]), "X-H%d: v%d", i, i);
+		v[i] = names[i];
+	}
+	o->headers = v;
+	o->n_headers = 100;
+}
+
+static void test_clone_keeps_headers(void)
+{
+	struct weft_fetcher *f = make(many_headers), *c = NULL;
+	struct weft_response r;
+	REQUIRE(f);
+	CHECK_INT(f->ops->clone(f, &c), WEFT_OK);
+	REQUIRE(c);
+	get(c, "/_test/headers?as=links", &r);
+	CHECK(has_link(&r, "/_test/h?X%2DH0=v0"));
+	CHECK(has_link(&r, "/_test/h?X%2DH64=v64"));
+	CHECK(has_link(&r, "/_test/h?X%2DH99=v99"));
+	weft_response_reset(&r);
+	weft_fetcher_free(&c);
+	weft_fetcher_free(&f);
+}
+
 /*
  * A *_proxy variable in the environment is honoured (when the fetcher is made, it checks
  * whether to let libcurl look; libcurl then reads it for each transfer): a
@@ -403,6 +432,7 @@ int main(void)
 	RUN(test_request_headers);
 	RUN(test_connection_refused);
 	RUN(test_proxy_from_env);
+	RUN(test_clone_keeps_headers);
 	RUN(test_async_many);
 	RUN(test_async_wake);
 	CHECK_INT(ts_stop(&server, SIGTERM), 0);

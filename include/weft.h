@@ -82,6 +82,9 @@ WEFT_API const char *weft_fetch_err_name(enum weft_fetch_err e);
 /* ---- Configuration ------------------------------------------------------------------------ */
 
 #define WEFT_CONCURRENCY_AUTO (-1)
+#define WEFT_PER_HOST_DEFAULT (-1)
+#define WEFT_ROBOTS_DEFAULT 0
+#define WEFT_ROBOTS_OFF 1
 
 enum weft_scope_kind {
 	WEFT_SCOPE_HOST = 0, /* the seeds' hosts (default) */
@@ -108,6 +111,22 @@ struct weft_config {
 	size_t thread_stack;        /* stack size of crawler threads in bytes; 0 = default */
 	int loops;                  /* event engine: loop threads (each with its own share of the
 				       fetches in flight); 0 = one per CPU core, at most 8 */
+
+	/* Politeness (docs/POLITENESS.md). */
+	int max_per_host;           /* requests in flight per host (scheme, host, port); 0 =
+				       unlimited; WEFT_PER_HOST_DEFAULT: 6 over the network (the
+				       limit browsers keep), unlimited for the in-process fake web */
+	double delay;               /* seconds between request starts to one host (default 0) */
+	int robots;                 /* WEFT_ROBOTS_DEFAULT: obey robots.txt wherever the fetcher
+				       talks to real servers; WEFT_ROBOTS_OFF: the explicit opt-out */
+	const char *robots_agent;   /* robots.txt product token; NULL = "weft" */
+	bool ignore_crawl_delay;    /* do not slow down for robots.txt's Crawl-delay */
+	double max_crawl_delay;     /* cap on Crawl-delay, seconds (default 30) */
+	double max_backoff;         /* cap on one host block (Retry-After or back-off), seconds
+				       (default 60) */
+	bool sitemaps;              /* also start from /sitemap.xml of each seed's origin and from
+				       robots.txt's Sitemap: lines */
+	bool no_skipped;            /* no records for URLs found but not fetched */
 	unsigned reserved[7];
 };
 
@@ -135,6 +154,9 @@ struct weft_record {
 	bool truncated;             /* the body was cut at the size limit */
 	size_t n_links;             /* links found on the page */
 	const char *const *links;   /* those links, absolute, in document order */
+	const char *skipped;        /* found but not fetched, and why: "robots", "scope", "depth",
+				       "max-pages"; NULL for a fetched URL (then only url, from and
+				       depth are set, and error_msg may say more) */
 };
 
 /* True when the record is a page that was fetched and usable (2xx, no error). */
@@ -183,6 +205,9 @@ struct weft_stats {
 	uint64_t threads;   /* threads started by the engine */
 	uint64_t inline_runs; /* work run inline because a thread could not be started */
 	uint64_t concurrency; /* the level -c auto settled on (0 when not auto) */
+	uint64_t skipped;   /* URLs found and not fetched (robots, scope, depth, max-pages) */
+	uint64_t robots;    /* robots.txt fetches (not counted in fetched) */
+	uint64_t refused;   /* 429/503 answers waited out and retried */
 	double seconds;     /* wall time of weft_crawl_run() */
 };
 

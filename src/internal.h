@@ -22,6 +22,8 @@
 
 struct weft__engine_ops;
 struct weft__depths;
+struct weft__gate;
+struct weft__fate;
 
 /* Counters of a run. Atomics: any thread may bump them. */
 struct weft__stats {
@@ -34,6 +36,25 @@ struct weft__stats {
 	atomic_uint_fast64_t threads;
 	atomic_uint_fast64_t inline_runs;
 	atomic_uint_fast64_t concurrency;
+	atomic_uint_fast64_t skipped;
+	atomic_uint_fast64_t robots;
+	atomic_uint_fast64_t refused;
+};
+
+/* What a job fetches. */
+enum weft__job_kind {
+	WEFT__JOB_PAGE = 0, /* a URL found on a page, a seed, a redirect target */
+	WEFT__JOB_ROBOTS,   /* a host's robots.txt: no record; its rules go to the host */
+	WEFT__JOB_SITEMAP,  /* a sitemap (--sitemap): its URLs are admitted as seeds */
+};
+
+/* Why a URL that was found is not fetched (weft_record.skipped). */
+enum weft__skip {
+	WEFT__SKIP_NONE = 0,
+	WEFT__SKIP_ROBOTS,
+	WEFT__SKIP_SCOPE,
+	WEFT__SKIP_DEPTH,
+	WEFT__SKIP_MAX_PAGES,
 };
 
 /* One URL to fetch: admitted (or about to be) into the visited set. */
@@ -44,6 +65,9 @@ struct weft__job {
 	int hops;               /* redirect hops that led here */
 	struct weft__str *chain;/* "\nA\nB\n": the URLs that redirected to here; NULL if none */
 	bool replay;            /* depth limits: re-offer this fetched page's links (core/depth.h) */
+	uint8_t kind;           /* enum weft__job_kind */
+	uint8_t skip;           /* enum weft__skip: record why, fetch nothing */
+	uint8_t attempt;        /* times the server refused it (429/503) so far */
 };
 
 /* A growable array of jobs; the array owns the references in its jobs. */
@@ -75,6 +99,20 @@ struct weft_crawl {
 
 	struct weft__depths *depths;      /* exact --depth bookkeeping; NULL without --depth */
 
+	/* Politeness, resolved from cfg and the fetcher when the crawl is made. */
+	int max_per_host;                 /* 0: unlimited */
+	bool robots;                      /* fetch and obey robots.txt */
+	char *robots_agent;               /* product token */
+	struct weft__gate *gate;          /* serial/mutex/channel: per-host waits around fetch;
+					     NULL when nothing limits hosts or for frontier engines */
+
+	/* Skipped URLs: each is recorded once (a locked set of those already recorded). */
+	struct weft__visited *skip_seen;  /* NULL with cfg.no_skipped */
+	pthread_mutex_t deferred_mu;
+	struct weft__visited *deferred_seen; /* guarded by deferred_mu */
+	struct weft__jobs deferred;       /* --depth: links beyond the limit; recorded at the end
+					     unless a shorter path reached them */
+
 	struct weft__stats stats;
 	atomic_bool canceled;
 	atomic_int run_err;               /* first run-level failure (e.g. out of memory), or 0 */
@@ -95,7 +133,24 @@ int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__
  * (job->replay) is not fetched at all: weft__visit_replay gives its kids at once.
  */
 int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
-		    struct weft_response *resp, struct weft__jobs *kids);
+		    struct weft_response *resp, struct weft__jobs *kids, struct weft__fate *fate);
+/* One fetch of job with the blocking face, no gate; fate says what the host should make of it. */
+int weft__visit_once(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids,
+		     struct weft__fate *fate);
+/* Set up resp for job before its fetch (how much body to keep). */
+void weft__visit_prepare(const struct weft__job *job, struct weft_response *resp);
+/* A job the frontier gave out that needs no fetch (a replay, a skip): its record or kids. */
+int weft__visit_instant(struct weft_crawl *c, const struct weft__job *job,
+			struct weft__jobs *kids);
+/* Fetch a robots.txt job with the blocking face and read the answer into fate; Sitemap: lines
+   become sitemap jobs in found (--sitemap). */
+void weft__visit_robots(struct weft_crawl *c, const struct weft__job *job,
+			struct weft__fate *fate, struct weft__jobs *found);
+/* Record that job's URL was found but not fetched, and why (once per URL). */
+void weft__report_skip(struct weft_crawl *c, const struct weft__job *job, enum weft__skip why,
+		       const char *msg);
+/* --depth: record the links left beyond the limit that no shorter path reached. */
+void weft__report_deferred(struct weft_crawl *c);
 /* --depth: the page was reached again by a shorter path; offer its links again. */
 int weft__visit_replay(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids);
 
@@ -111,6 +166,11 @@ static inline bool weft__canceled(struct weft_crawl *c)
  * seed, which weft__admit marks in job->replay. The caller provides whatever lock set needs.
  */
 bool weft__admit(struct weft_crawl *c, struct weft__visited *set, struct weft__job *job);
+
+/* Admission of a sitemap job: once per URL, outside --max-pages and --depth. */
+bool weft__admit_aux(struct weft_crawl *c, struct weft__visited *set, struct weft__job *job);
+/* The jobs a crawl starts from: its seeds and, with --sitemap, their origins' /sitemap.xml. */
+int weft__seed_jobs(struct weft_crawl *c, struct weft__jobs *out);
 
 /* Record a run-level failure (the first one wins) and stop the crawl. */
 void weft__fail(struct weft_crawl *c, int err);
@@ -134,6 +194,8 @@ int weft__jobs_push_job(struct weft__jobs *js, struct weft__job *job);
 void weft__job_clear(struct weft__job *job);
 /* Release every job and the array. */
 void weft__jobs_free(struct weft__jobs *js);
+/* Append a copy of job (new references). */
+int weft__jobs_push_copy(struct weft__jobs *js, const struct weft__job *job);
 /* Move all jobs of src to the end of dst; src ends empty. */
 int weft__jobs_move(struct weft__jobs *dst, struct weft__jobs *src);
 

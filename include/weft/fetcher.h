@@ -17,7 +17,9 @@ extern "C" {
 
 /*
  * The outcome of one fetch. Initialise with weft_response_init(); the fetcher fills it; release
- * with weft_response_reset(). Every string is owned by the response.
+ * with weft_response_reset() (which keeps keep_body). Every string is owned by the response.
+ * A 429 or 503 is returned to the crawl, not retried inside the fetcher: the crawl blocks the
+ * whole host for its Retry-After and retries the URL later.
  */
 struct weft_response {
 	int status;                 /* HTTP status; 0 for a transport error */
@@ -32,6 +34,11 @@ struct weft_response {
 	size_t n_links;             /* absolute URLs of the links on the page, document order */
 	char **links;
 	size_t cap_links;           /* private: allocated slots in links */
+	long retry_after_ms;        /* a 429/503's Retry-After, ms from the answer; -1: none */
+	uint64_t keep_body;         /* set by the caller before the fetch: keep up to this many
+				       body bytes in body (robots.txt, sitemaps); 0: keep none */
+	char *body;                 /* the kept bytes (NUL-terminated), or NULL */
+	size_t body_len;
 };
 
 WEFT_API void weft_response_init(struct weft_response *r);
@@ -39,6 +46,8 @@ WEFT_API void weft_response_init(struct weft_response *r);
 WEFT_API void weft_response_reset(struct weft_response *r);
 /* Drop the links (e.g. of a failed attempt), keeping everything else. */
 WEFT_API void weft_response_reset_links(struct weft_response *r);
+/* Append body bytes to keep (up to keep_body; the rest is dropped and truncated set). */
+WEFT_API int weft_response_keep(struct weft_response *r, const void *p, size_t len);
 /* Append a link (copied, len bytes, need not be NUL-terminated). */
 WEFT_API int weft_response_add_link(struct weft_response *r, const char *url, size_t len);
 /* Mark the response failed with kind e and a printf-style message. */
@@ -52,6 +61,8 @@ enum {
 	WEFT_FETCH_BLOCKING = 1u << 0,  /* has fetch() */
 	WEFT_FETCH_THREADSAFE = 1u << 1,/* fetch() may be called from many threads at once */
 	WEFT_FETCH_ASYNC = 1u << 2,     /* has start()/run()/wake() for the event engine */
+	WEFT_FETCH_NETWORK = 1u << 3,   /* talks to real servers: robots.txt and per-host
+					   limits apply by default */
 };
 
 struct weft_fetcher;

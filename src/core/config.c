@@ -11,4 +11,8 @@ void weft_config_init(struct weft_config *cfg)
 	cfg->max_depth = -1;
 	cfg->max_pages = 0;
 	cfg->scope = WEFT_SCOPE_HOST;
+	cfg->max_per_host = WEFT_PER_HOST_DEFAULT;
+	cfg->robots = WEFT_ROBOTS_DEFAULT;
+	cfg->max_crawl_delay = 30;
+	cfg->max_backoff = 60;
 }

@@ -8,6 +8,8 @@
 #include <weft/url.h>
 
 #include "core/depth.h"
+#include "core/politeness.h"
+#include "core/robots.h"
 #include "engine/engine.h"
 #include "sync/sync.h"
 
@@ -28,9 +30,71 @@ static int check_config(const struct weft_config *cfg, const struct weft__engine
 		return weft__err(WEFT_E_INVAL, err, errlen, "unknown scope %d", (int)cfg->scope);
 	if (!f || !f->ops)
 		return weft__err(WEFT_E_INVAL, err, errlen, "no fetcher");
+	if (cfg->max_per_host < 0 && cfg->max_per_host != WEFT_PER_HOST_DEFAULT)
+		return weft__err(WEFT_E_INVAL, err, errlen, "max per host must be >= 0, not %d",
+				 cfg->max_per_host);
+	if (!(cfg->delay >= 0 && cfg->delay <= 86400))
+		return weft__err(WEFT_E_INVAL, err, errlen, "delay must be 0 to 86400 seconds");
+	if (!(cfg->max_crawl_delay >= 0) || !(cfg->max_backoff >= 0))
+		return weft__err(WEFT_E_INVAL, err, errlen, "crawl-delay and back-off caps must be >= 0");
 	if ((f->ops->caps & engine->needs) != engine->needs)
 		return weft__err(WEFT_E_UNSUPPORTED, err, errlen,
 				 "engine '%s' cannot use fetcher '%s'", engine->name, f->ops->name);
+	return WEFT_OK;
+}
+
+/*
+ * Resolve the politeness defaults against the fetcher: robots.txt and the per-host limit of 6
+ * apply to fetchers that talk to real servers; the in-process fake web (like the lecture's) has
+ * no robots.txt and no server to spare. The lecture's engines get a gate only when a limit
+ * applies, so over the fake web they run exactly as the lecture wrote them.
+ */
+static int politeness_init(struct weft_crawl *c, char *err, size_t errlen)
+{
+	const struct weft_config *cfg = &c->cfg;
+	bool net = (c->fetcher->ops->caps & WEFT_FETCH_NETWORK) != 0;
+	c->max_per_host = cfg->max_per_host >= 0 ? cfg->max_per_host : net ? 6 : 0;
+	c->robots = net && cfg->robots != WEFT_ROBOTS_OFF;
+	char token[64];
+	const char *agent = cfg->robots_agent ? cfg->robots_agent : "weft";
+	if (weft__robots_product_token(agent, token, sizeof(token)) != WEFT_OK || !token[0])
+		return weft__err(WEFT_E_INVAL, err, errlen,
+				 "no robots.txt product token in '%s' (letters, digits, - and _)",
+				 agent);
+	c->robots_agent = strdup(token);
+	if (!c->robots_agent)
+		return WEFT_E_NOMEM;
+	int rc = WEFT_OK;
+	if (!cfg->no_skipped) {
+		rc = weft__visited_mem_new(&c->skip_seen, 0, true);
+		if (rc == WEFT_OK)
+			rc = weft__visited_mem_new(&c->deferred_seen, 0, false);
+	}
+	bool limited = c->robots || c->max_per_host > 0 || cfg->delay > 0;
+	if (rc == WEFT_OK && limited && !c->engine->frontier)
+		rc = weft__gate_new(&c->gate, c);
+	return rc;
+}
+
+/* --sitemap: each seed's origin's /sitemap.xml joins the seeds as a sitemap job. */
+static int sitemap_seeds(struct weft_crawl *c)
+{
+	size_t n = c->seeds.n;
+	for (size_t i = 0; i < n && c->cfg.sitemaps; i++) {
+		const struct weft__str *u = c->seeds.v[i].url;
+		if (c->seeds.v[i].kind != WEFT__JOB_PAGE)
+			continue;
+		size_t o = weft__origin_len(u->s, u->len);
+		char buf[o + sizeof("/sitemap.xml")];
+		memcpy(buf, u->s, o);
+		memcpy(buf + o, "/sitemap.xml", sizeof("/sitemap.xml"));
+		struct weft__job j = { .kind = WEFT__JOB_SITEMAP };
+		j.url = weft__str_new(buf, o + sizeof("/sitemap.xml") - 1);
+		if (!j.url || weft__jobs_push_job(&c->seeds, &j) != WEFT_OK) {
+			weft__job_clear(&j);
+			return WEFT_E_NOMEM;
+		}
+	}
 	return WEFT_OK;
 }
 
@@ -50,10 +114,14 @@ int weft_crawl_new(struct weft_crawl **out, const struct weft_config *cfg,
 	c->fetcher = fetcher;
 	c->thread_stack = cfg->thread_stack ? cfg->thread_stack : weft__default_stack();
 	pthread_mutex_init(&c->report_mu, NULL);
-	rc = weft__scope_init(c, err, errlen);
+	pthread_mutex_init(&c->deferred_mu, NULL);
+	rc = politeness_init(c, err, errlen);
+	if (rc == WEFT_OK)
+		rc = weft__scope_init(c, err, errlen);
 	/* the borrowed strings are compiled now; do not keep pointers to them */
 	c->cfg.engine = engine->name;
 	c->cfg.include = c->cfg.exclude = NULL;
+	c->cfg.robots_agent = NULL;
 	if (rc) {
 		weft_crawl_free(&c);
 		return rc;
@@ -101,12 +169,16 @@ int weft_crawl_run(struct weft_crawl *c)
 {
 	double t0 = weft__now();
 	int rc = weft__scope_add_seeds(c);
+	if (rc == WEFT_OK)
+		rc = sitemap_seeds(c);
 	if (rc == WEFT_OK && c->cfg.max_depth >= 0 && !c->depths)
 		rc = weft__depths_new(&c->depths);
 	if (rc == WEFT_OK)
 		rc = weft__report_begin(c);
 	if (rc == WEFT_OK)
 		rc = c->engine->run(c);
+	if (rc == WEFT_OK)
+		weft__report_deferred(c);
 	int end_rc = weft__report_end(c);
 	c->seconds = weft__now() - t0;
 	if (rc == WEFT_OK)
@@ -139,6 +211,9 @@ void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out)
 	out->threads = atomic_load(&m->stats.threads);
 	out->inline_runs = atomic_load(&m->stats.inline_runs);
 	out->concurrency = atomic_load(&m->stats.concurrency);
+	out->skipped = atomic_load(&m->stats.skipped);
+	out->robots = atomic_load(&m->stats.robots);
+	out->refused = atomic_load(&m->stats.refused);
 	out->seconds = c->seconds;
 }
 
@@ -153,6 +228,12 @@ void weft_crawl_free(struct weft_crawl **cp)
 	weft__jobs_free(&c->seeds);
 	weft__scope_free(c);
 	weft__depths_free(&c->depths);
+	weft__gate_free(&c->gate);
+	weft__visited_free(&c->skip_seen);
+	weft__visited_free(&c->deferred_seen);
+	weft__jobs_free(&c->deferred);
+	free(c->robots_agent);
+	pthread_mutex_destroy(&c->deferred_mu);
 	pthread_mutex_destroy(&c->report_mu);
 	free(c);
 	*cp = NULL;

@@ -151,3 +151,12 @@ int weft__depths_replay(struct weft__depths *d, const struct weft__str *url,
 	pthread_mutex_unlock(&d->mu);
 	return rc;
 }
+
+bool weft__depths_known(struct weft__depths *d, const struct weft__str *url)
+{
+	uint64_t fp = weft__fingerprint(url->s, url->len);
+	pthread_mutex_lock(&d->mu);
+	bool known = *slot(d->slots, d->mask, fp) != NULL;
+	pthread_mutex_unlock(&d->mu);
+	return known;
+}

@@ -39,6 +39,9 @@ int weft__depths_admit(struct weft__depths *d, const struct weft__str *url, int 
 int weft__depths_store(struct weft__depths *d, const struct weft__str *url,
 		       const struct weft__jobs *cands, int *best);
 
+/* Was url ever admitted (at any depth)? */
+bool weft__depths_known(struct weft__depths *d, const struct weft__str *url);
+
 /* Copy url's stored candidates into out (new references) and give its best depth. */
 int weft__depths_replay(struct weft__depths *d, const struct weft__str *url,
 			struct weft__jobs *out, int *best);

@@ -29,6 +29,18 @@ int weft__jobs_push(struct weft__jobs *js, struct weft__str *url, struct weft__s
 	return rc;
 }
 
+int weft__jobs_push_copy(struct weft__jobs *js, const struct weft__job *job)
+{
+	struct weft__job j = *job;
+	j.url = weft__str_ref(job->url);
+	j.from = weft__str_ref(job->from);
+	j.chain = weft__str_ref(job->chain);
+	int rc = weft__jobs_push_job(js, &j);
+	if (rc)
+		weft__job_clear(&j);
+	return rc;
+}
+
 void weft__job_clear(struct weft__job *job)
 {
 	weft__str_unref(job->url);

@@ -7,10 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <weft/url.h>
+
 #include "core/depth.h"
+#include "core/politeness.h"
+#include "core/robots.h"
+#include "extract/sitemap.h"
 #include "internal.h"
 
 #define MAX_REDIRECT_HOPS 10
+#define SITEMAP_MAX_BYTES (50u * 1024u * 1024u + 1u) /* the protocol's 50 MB, and one byte to
+							   tell "over" from "at" */
 
 bool weft_record_ok(const struct weft_record *r)
 {
@@ -58,12 +65,20 @@ static bool in_chain(const struct weft__job *job, const char *url)
 	return false;
 }
 
-/* Turn a too-long or looping redirect into an error on this URL. */
+static bool is_http_url(const char *u)
+{
+	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+/* Turn a too-long, looping or non-HTTP(S) redirect into an error on this URL. */
 static void check_redirect(const struct weft__job *job, struct weft_response *resp)
 {
 	if (!is_redirect(resp))
 		return;
-	if (in_chain(job, resp->redirect))
+	if (!is_http_url(resp->redirect))
+		weft_response_set_error(resp, WEFT_FE_BAD_URL, "redirect to a non-HTTP(S) URL: %.200s",
+					resp->redirect);
+	else if (in_chain(job, resp->redirect))
 		weft_response_set_error(resp, WEFT_FE_REDIRECT_LOOP, "redirect loop back to %s",
 					resp->redirect);
 	else if (job->hops >= MAX_REDIRECT_HOPS)
@@ -75,9 +90,20 @@ static void check_redirect(const struct weft__job *job, struct weft_response *re
 static int add_kid(struct weft_crawl *c, const struct weft__job *job, const char *url,
 		   int depth, int hops, struct weft__jobs *kids)
 {
-	if (!weft__scope_allows(c, url))
-		return WEFT_OK;
 	struct weft__job kid = { .depth = depth, .hops = hops };
+	if (!weft__scope_allows(c, url)) {
+		if (c->skip_seen) {
+			struct weft__str *u = weft__str_new(url, strlen(url));
+			if (!u)
+				return WEFT_E_NOMEM;
+			kid.url = u;
+			kid.from = job->url;
+			kid.depth = job->depth + depth;
+			weft__report_skip(c, &kid, WEFT__SKIP_SCOPE, NULL);
+			weft__str_unref(u);
+		}
+		return WEFT_OK;
+	}
 	kid.url = weft__str_new(url, strlen(url));
 	kid.from = weft__str_ref(job->url);
 	if (hops > 0)
@@ -106,16 +132,45 @@ static int candidates(struct weft_crawl *c, const struct weft__job *job,
 	return rc;
 }
 
-/* Move candidates into kids at depth base + relative depth, dropping those over --depth. */
+/*
+ * A link beyond --depth: a shorter path may still reach it, so its "skipped" record waits for
+ * the end of the crawl (weft__report_deferred).
+ */
+static void defer_depth(struct weft_crawl *c, struct weft__job *k)
+{
+	if (!c->skip_seen) {
+		weft__job_clear(k);
+		return;
+	}
+	pthread_mutex_lock(&c->deferred_mu);
+	int rc = weft__visited_add(c->deferred_seen, k->url->s, k->url->len, 0);
+	if (rc == WEFT__NEW)
+		rc = weft__jobs_push_job(&c->deferred, k);
+	else if (rc == WEFT__SEEN)
+		weft__job_clear(k);
+	pthread_mutex_unlock(&c->deferred_mu);
+	if (rc < 0) {
+		weft__job_clear(k);
+		weft__fail(c, rc);
+	}
+}
+
+/*
+ * Move candidates into kids at depth base + relative depth; those over --depth are deferred.
+ * A child that cannot be kept (out of memory) stops the crawl with an error: never a silent loss.
+ */
 static void place_kids(struct weft_crawl *c, int base, struct weft__jobs *cands,
 		       struct weft__jobs *kids)
 {
 	for (size_t i = 0; i < cands->n; i++) {
 		struct weft__job *k = &cands->v[i];
 		k->depth += base;
-		if ((c->cfg.max_depth >= 0 && k->depth > c->cfg.max_depth) ||
-		    weft__jobs_push_job(kids, k) != WEFT_OK)
+		if (c->cfg.max_depth >= 0 && k->depth > c->cfg.max_depth) {
+			defer_depth(c, k);
+		} else if (weft__jobs_push_job(kids, k) != WEFT_OK) {
 			weft__job_clear(k);
+			weft__fail(c, WEFT_E_NOMEM);
+		}
 	}
 	cands->n = 0;
 }
@@ -154,35 +209,236 @@ static void count(struct weft_crawl *c, const struct weft_response *resp)
 	atomic_fetch_add_explicit(&s->bytes, resp->bytes, memory_order_relaxed);
 }
 
-int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
-		    struct weft_response *resp, struct weft__jobs *kids)
+/* ---- robots.txt answers (RFC 9309 §2.3) ---- */
+
+/* Sitemap: lines of a robots.txt become sitemap jobs (--sitemap). */
+static int robots_sitemaps(struct weft_crawl *c, const struct weft__robots *r,
+			   struct weft__jobs *found)
 {
+	size_t n = c->cfg.sitemaps ? weft__robots_n_sitemaps(r) : 0;
+	for (size_t i = 0; i < n; i++) {
+		char *u = NULL;
+		const char *s = weft__robots_sitemap(r, i);
+		if (weft_url_resolve(NULL, s, strlen(s), NULL, &u) != WEFT_OK)
+			continue; /* not a URL: nothing to fetch */
+		struct weft__job j = { .kind = WEFT__JOB_SITEMAP };
+		bool http = is_http_url(u);
+		j.url = http ? weft__str_new(u, strlen(u)) : NULL;
+		free(u);
+		if (!http)
+			continue; /* only http(s) is fetched */
+		if (!j.url || weft__jobs_push_job(found, &j) != WEFT_OK) {
+			weft__job_clear(&j);
+			return WEFT_E_NOMEM;
+		}
+	}
+	return WEFT_OK;
+}
+
+/*
+ * What a robots.txt answer means: 2xx, the rules; 3xx, fetch the target next (the host counts
+ * the hops); 4xx, everything allowed ("unavailable"); 429, 5xx or no answer, everything
+ * disallowed until a retry works ("unreachable"; 429 too, as Google reads it).
+ */
+static int robots_answer(struct weft_crawl *c, struct weft_response *resp,
+			 struct weft__fate *fate, struct weft__jobs *found)
+{
+	atomic_fetch_add_explicit(&c->stats.robots, 1, memory_order_relaxed);
+	int st = resp->status, rc = WEFT_OK;
+	if (resp->error != WEFT_FE_NONE && resp->error != WEFT_FE_HTTP) {
+		fate->robots_failed = true;
+	} else if (st == 429 || st >= 500) {
+		fate->robots_failed = true;
+		fate->block = resp->retry_after_ms >= 0 ? resp->retry_after_ms / 1000.0 : -2;
+	} else if (st >= 300 && st < 400 && resp->redirect && is_http_url(resp->redirect)) {
+		fate->robots_next = weft__str_new(resp->redirect, strlen(resp->redirect));
+		rc = fate->robots_next ? WEFT_OK : WEFT_E_NOMEM;
+	} else if (st >= 200 && st < 300) {
+		rc = weft__robots_parse(&fate->robots, resp->body ? resp->body : "", resp->body_len,
+					c->robots_agent);
+		if (rc == WEFT_OK)
+			rc = robots_sitemaps(c, fate->robots, found);
+	} else {
+		rc = weft__robots_allow_all(&fate->robots);
+	}
+	return rc;
+}
+
+void weft__visit_robots(struct weft_crawl *c, const struct weft__job *job,
+			struct weft__fate *fate, struct weft__jobs *found)
+{
+	struct weft_response resp;
+	weft_response_init(&resp);
+	weft__visit_prepare(job, &resp);
+	int rc = c->fetcher->ops->fetch(c->fetcher, job->url->s, &resp);
+	if (rc < 0)
+		weft_response_set_error(&resp, WEFT_FE_OTHER, "fetcher: %s", weft_strerror(rc));
+	if (robots_answer(c, &resp, fate, found) != WEFT_OK)
+		weft__fail(c, WEFT_E_NOMEM);
+	weft_response_reset(&resp);
+}
+
+/* ---- sitemaps ---- */
+
+struct sitemap_ctx {
+	struct weft_crawl *c;
+	const struct weft__job *job;
+	struct weft__jobs *kids;
+};
+
+/* One <loc>: a page becomes a seed-like job (depth 0, found on the sitemap), a child sitemap a
+   sitemap job. Out-of-scope pages are skipped as links are. */
+static int on_loc(void *cookie, enum weft__sitemap_kind kind, const char *url)
+{
+	struct sitemap_ctx *x = cookie;
+	if (kind == WEFT__SITEMAP_URL)
+		return add_kid(x->c, x->job, url, 0, 0, x->kids);
+	struct weft__job j = { .kind = WEFT__JOB_SITEMAP };
+	j.url = weft__str_new(url, strlen(url));
+	j.from = weft__str_ref(x->job->url);
+	if (!j.url || weft__jobs_push_job(x->kids, &j) != WEFT_OK) {
+		weft__job_clear(&j);
+		return WEFT_E_NOMEM;
+	}
+	return WEFT_OK;
+}
+
+/* A fetched sitemap: its URLs into kids; a parse error or a limit becomes the record's error. */
+static int sitemap_kids(struct weft_crawl *c, const struct weft__job *job,
+			struct weft_response *resp, struct weft__jobs *kids)
+{
+	if (resp->error != WEFT_FE_NONE || resp->status < 200 || resp->status >= 300)
+		return WEFT_OK;
+	struct sitemap_ctx x = { .c = c, .job = job, .kids = kids };
+	struct weft__sitemap_stats st = { 0 };
+	char err[256] = "";
+	int rc = weft__sitemap_parse(job->url->s, resp->body ? resp->body : "", resp->body_len,
+				     on_loc, &x, &st, err, sizeof(err));
+	resp->n_links = st.urls + st.children;
+	if (rc == WEFT_E_NOMEM)
+		return rc;
+	if (rc != WEFT_OK)
+		weft_response_set_error(resp, WEFT_FE_OTHER, "sitemap: %s",
+					err[0] ? err : weft_strerror(rc));
+	return WEFT_OK;
+}
+
+/* ---- the visit ---- */
+
+void weft__visit_prepare(const struct weft__job *job, struct weft_response *resp)
+{
+	resp->keep_body = job->kind == WEFT__JOB_ROBOTS	 ? WEFT__ROBOTS_MAX_BYTES
+			  : job->kind == WEFT__JOB_SITEMAP ? SITEMAP_MAX_BYTES
+							   : 0;
+}
+
+static bool refused(const struct weft_response *resp)
+{
+	return resp->status == 429 || resp->status == 503;
+}
+
+/* A 429/503: block the host for its Retry-After (or the back-off); retry unless worn out. */
+static bool take_refusal(struct weft_crawl *c, const struct weft__job *job,
+			 const struct weft_response *resp, struct weft__fate *fate)
+{
+	if (!fate || !refused(resp))
+		return false;
+	fate->block = resp->retry_after_ms >= 0 ? resp->retry_after_ms / 1000.0 : -2;
+	if (job->attempt + 1 >= WEFT__MAX_REFUSALS || weft__canceled(c))
+		return false;
+	fate->retry = true;
+	atomic_fetch_add_explicit(&c->stats.refused, 1, memory_order_relaxed);
+	return true;
+}
+
+int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
+		    struct weft_response *resp, struct weft__jobs *kids, struct weft__fate *fate)
+{
+	int rc = WEFT_OK;
+	if (fate)
+		weft__fate_init(fate);
 	if (fetch_rc < 0) /* the fetcher itself failed: still a record, never a lost URL */
 		weft_response_set_error(resp, WEFT_FE_OTHER, "fetcher: %s",
 					weft_strerror(fetch_rc));
+	if (job->kind == WEFT__JOB_ROBOTS) {
+		struct weft__fate scratch;
+		weft__fate_init(&scratch);
+		rc = robots_answer(c, resp, fate ? fate : &scratch, kids);
+		weft__fate_clear(&scratch);
+		weft_response_reset(resp);
+		return rc;
+	}
+	if (take_refusal(c, job, resp, fate)) {
+		weft_response_reset(resp); /* no record yet: it is fetched again */
+		return WEFT_OK;
+	}
 	check_redirect(job, resp);
+	if (job->kind == WEFT__JOB_SITEMAP)
+		rc = sitemap_kids(c, job, resp, kids);
 	count(c, resp);
 
 	struct weft_record rec;
 	fill_record(&rec, job, resp);
 	weft__report_record(c, &rec);
 
-	int rc = collect_kids(c, job, resp, kids);
+	if (rc == WEFT_OK && job->kind == WEFT__JOB_PAGE)
+		rc = collect_kids(c, job, resp, kids);
 	weft_response_reset(resp);
 	return rc;
 }
 
-int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids)
+int weft__visit_instant(struct weft_crawl *c, const struct weft__job *job,
+			struct weft__jobs *kids)
 {
 	if (job->replay)
 		return weft__visit_replay(c, job, kids);
+	weft__report_skip(c, job, (enum weft__skip)job->skip, NULL);
+	return WEFT_OK;
+}
+
+int weft__visit_once(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids,
+		     struct weft__fate *fate)
+{
+	if (job->replay || job->skip)
+		return weft__visit_instant(c, job, kids);
 	struct weft_response resp;
 	weft_response_init(&resp);
+	weft__visit_prepare(job, &resp);
 	double t0 = weft__now();
 	int rc = c->fetcher->ops->fetch(c->fetcher, job->url->s, &resp);
 	if (resp.ms == 0)
 		resp.ms = (weft__now() - t0) * 1000.0;
-	return weft__visit_end(c, job, rc, &resp, kids);
+	return weft__visit_end(c, job, rc, &resp, kids, fate);
+}
+
+/*
+ * The lecture engines' step. With a gate (politeness is on): wait for the host, fetch, release
+ * it; a refused fetch waits out the host's block at the gate and is fetched again.
+ */
+int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids)
+{
+	if (!c->gate)
+		return weft__visit_once(c, job, kids, NULL);
+	if (job->replay)
+		return weft__visit_replay(c, job, kids);
+	struct weft__job j = *job; /* a shallow copy: only attempt changes */
+	struct weft__fate fate;
+	int rc = weft__gate_take_found(c->gate, kids);
+	while (rc == WEFT_OK) {
+		if (!weft__gate_enter(c->gate, &j)) {
+			if (!weft__canceled(c))
+				weft__report_skip(c, &j, WEFT__SKIP_ROBOTS, NULL);
+			break;
+		}
+		rc = weft__visit_once(c, &j, kids, &fate);
+		weft__gate_leave(c->gate, &j, &fate);
+		bool again = fate.retry;
+		weft__fate_clear(&fate);
+		if (!again)
+			break;
+		j.attempt++;
+	}
+	return rc;
 }
 
 /* With --depth, the best-depth table decides (see core/depth.h). */
@@ -201,15 +457,48 @@ bool weft__admit(struct weft_crawl *c, struct weft__visited *set, struct weft__j
 {
 	if (weft__canceled(c))
 		return false;
+	if (job->kind != WEFT__JOB_PAGE)
+		return weft__admit_aux(c, set, job);
 	if (c->depths)
 		return admit_depth(c, job);
 	int rc = weft__visited_add(set, job->url->s, job->url->len, (size_t)c->cfg.max_pages);
 	if (rc < 0)
 		weft__fail(c, rc);
+	if (rc == WEFT__FULL)
+		weft__report_skip(c, job, WEFT__SKIP_MAX_PAGES, NULL);
 	if (rc != WEFT__NEW)
 		return false;
 	atomic_fetch_add_explicit(&c->stats.admitted, 1, memory_order_relaxed);
 	return true;
+}
+
+/* Sitemaps are keyed apart from pages ("S" + URL): a page and a sitemap at one URL are two
+   different fetches; neither counts against --max-pages. */
+bool weft__admit_aux(struct weft_crawl *c, struct weft__visited *set, struct weft__job *job)
+{
+	if (weft__canceled(c))
+		return false;
+	size_t n = job->url->len;
+	char *key = malloc(n + 2);
+	if (!key) {
+		weft__fail(c, WEFT_E_NOMEM);
+		return false;
+	}
+	key[0] = 'S';
+	memcpy(key + 1, job->url->s, n + 1);
+	int rc = weft__visited_add(set, key, n + 1, 0);
+	free(key);
+	if (rc < 0)
+		weft__fail(c, rc);
+	return rc == WEFT__NEW;
+}
+
+int weft__seed_jobs(struct weft_crawl *c, struct weft__jobs *out)
+{
+	for (size_t i = 0; i < c->seeds.n; i++)
+		if (weft__jobs_push_copy(out, &c->seeds.v[i]) != WEFT_OK)
+			return WEFT_E_NOMEM;
+	return WEFT_OK;
 }
 
 void weft__fail(struct weft_crawl *c, int err)

@@ -29,7 +29,7 @@
  */
 #include <stdlib.h>
 
-#include "core/frontier.h"
+#include "core/fifo.h"
 #include "engine/engine.h"
 #include "sync/sync.h"
 
@@ -48,7 +48,7 @@ struct master_state {
 	struct weft_crawl *c;
 	struct weft__chan *ch;
 	struct weft__visited *fetched; /* the master's own map: no lock */
-	struct weft__frontier pending; /* admitted, waiting for a worker */
+	struct weft__fifo pending; /* admitted, waiting for a worker */
 	long n;                        /* admitted URLs (and the starter) not yet answered */
 	int live;                      /* workers started and not yet answered */
 	int max_live;
@@ -96,13 +96,13 @@ static void absorb(struct master_state *m, struct weft__jobs *urls, bool owned)
 	for (size_t i = 0; urls && i < urls->n; i++) {
 		struct weft__job seed, *u = &urls->v[i];
 		if (!owned) { /* the seeds stay the crawl's: take new references */
-			seed = (struct weft__job){ .url = weft__str_ref(u->url) };
+			seed = (struct weft__job){ .url = weft__str_ref(u->url), .kind = u->kind };
 			u = &seed;
 		}
 		if (weft__admit(m->c, m->fetched, u)) { /* fetched[u] == false */
 			struct weft__job copy = *u;
 			*u = (struct weft__job){ 0 };
-			if (weft__frontier_push(&m->pending, &copy) != WEFT_OK) {
+			if (weft__fifo_push(&m->pending, &copy) != WEFT_OK) {
 				weft__job_clear(&copy);
 				weft__fail(m->c, WEFT_E_NOMEM);
 				continue;
@@ -123,7 +123,7 @@ static void absorb(struct master_state *m, struct weft__jobs *urls, bool owned)
 static void dispatch(struct master_state *m)
 {
 	struct weft__job job;
-	while (m->live < m->max_live && weft__frontier_pop(&m->pending, &job)) {
+	while (m->live < m->max_live && weft__fifo_pop(&m->pending, &job)) {
 		struct worker_arg *w = malloc(sizeof(*w));
 		if (w) {
 			*w = (struct worker_arg){ .c = m->c, .ch = weft__chan_ref(m->ch), .job = job };
@@ -136,7 +136,7 @@ static void dispatch(struct master_state *m)
 			weft__chan_free(&w->ch);
 			free(w);
 		}
-		weft__frontier_push_front(&m->pending, &job); /* cannot fail: we just popped */
+		weft__fifo_push_front(&m->pending, &job); /* cannot fail: we just popped */
 		break;
 	}
 }
@@ -145,7 +145,7 @@ static void dispatch(struct master_state *m)
 static bool run_one_inline(struct master_state *m)
 {
 	struct weft__job job;
-	if (!weft__frontier_pop(&m->pending, &job))
+	if (!weft__fifo_pop(&m->pending, &job))
 		return false;
 	atomic_fetch_add_explicit(&m->c->stats.inline_runs, 1, memory_order_relaxed);
 	struct weft__jobs *urls = fetch_links(m->c, &job);
@@ -160,7 +160,7 @@ static void drop_if_canceled(struct master_state *m)
 	struct weft__job job;
 	if (!weft__canceled(m->c))
 		return;
-	while (weft__frontier_pop(&m->pending, &job)) {
+	while (weft__fifo_pop(&m->pending, &job)) {
 		weft__job_clear(&job);
 		m->n--;
 	}
@@ -213,7 +213,7 @@ static int channel_run(struct weft_crawl *c)
 		rc = weft__visited_mem_new(&m.fetched, 0, false);
 	if (rc == WEFT_OK)
 		master(&m);
-	weft__frontier_free(&m.pending);
+	weft__fifo_free(&m.pending);
 	weft__visited_free(&m.fetched);
 	weft__chan_free(&m.ch);
 	return rc;

@@ -11,6 +11,8 @@ struct weft__engine_ops {
 	const char *name;
 	int default_concurrency;  /* used when cfg.concurrency is 0 */
 	unsigned needs;           /* WEFT_FETCH_* capabilities the fetcher must have */
+	bool frontier;            /* schedules over core/frontier.h (per-host queues); the others
+				     are the lecture's designs, made polite by the gate around fetch */
 	/* Crawl from c->seeds until no work is left (or the crawl is canceled). */
 	int (*run)(struct weft_crawl *c);
 };

@@ -10,7 +10,12 @@
  * shared frontier (cfg.loops; each loop drives its own fetcher, a clone of the crawl's, and
  * gets an equal share of -c). With one loop the lock below is never contended.
  *
- * Locking: `mu` guards the frontier, the visited set, the in-flight total, `done` and every
+ * Politeness lives in the frontier (core/frontier.h): it hands out only jobs whose host is
+ * ready, and says when the next one will be; a loop with room to spare and nothing ready waits
+ * in its fetcher's run() with that time as its timeout, so a host's delay or Retry-After costs
+ * a timer, not a thread or a busy loop.
+ *
+ * Locking: `mu` guards the frontier (and the visited set in it), `done` and every
  * loop's `sleeping` flag. Fetches, records and link extraction run unlocked, each on the
  * thread of the loop that started them. A loop that has spare capacity and nothing to start
  * marks itself sleeping (under mu) before it blocks in its fetcher's run(); whoever queues work
@@ -18,10 +23,12 @@
  * is lost. Termination: the frontier is empty and nothing is in flight in any loop.
  * weft_crawl_cancel() wakes the crawl's fetcher; queued work is dropped, in-flight work ends.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "core/frontier.h"
+#include "core/politeness.h"
 #include "engine/autoc.h"
 #include "engine/engine.h"
 #include "sync/sync.h"
@@ -39,6 +46,7 @@ struct loop {
 	size_t level;                   /* this loop's -c share (or the controller's) */
 	bool sleeping;                  /* guarded by sh->mu: may be woken for new work */
 	bool waiting;                   /* work was queued after this loop's last completion */
+	double next_at;                 /* when the frontier said its next job may start */
 	bool autoc_on;                  /* -c auto */
 	struct weft__autoc autoc;
 	struct weft__jobs kids;         /* scratch: one completion's children */
@@ -49,9 +57,7 @@ struct loop {
 struct shared {
 	struct weft_crawl *c;
 	pthread_mutex_t mu;
-	struct weft__visited *visited;  /* guarded by mu */
-	struct weft__frontier frontier; /* guarded by mu */
-	size_t in_flight;               /* guarded by mu: taken from the frontier, not finished */
+	struct weft__frontier *frontier;/* guarded by mu; counts what is taken, not settled */
 	bool done;                      /* guarded by mu */
 	struct loop loops[MAX_LOOPS];
 	size_t n_loops;
@@ -64,44 +70,43 @@ struct slot {
 	struct weft_response resp;
 };
 
-/* Wake loops that sleep with room for more work; mu held. */
+/* Wake loops that sleep with room for more work, if a job may start now; mu held. */
 static void wake_sleepers(struct shared *sh, const struct loop *self)
 {
+	if (weft__frontier_next_at(sh->frontier) > weft__now())
+		return; /* nothing ready: each sleeper's timer is set for the next ready time */
 	for (size_t i = 0; i < sh->n_loops; i++) {
 		struct loop *o = &sh->loops[i];
-		if (o != self && o->sleeping && weft__frontier_len(&sh->frontier) > 0) {
+		if (o != self && o->sleeping) {
 			o->sleeping = false;
 			o->f->ops->wake(o->f);
 		}
 	}
 }
 
-/* Admit lp's scratch kids and account for one finished job; mu held. */
-static void admit_locked(struct loop *lp)
+/* Admit lp's scratch kids, then settle the job they came from (its host slot, a retry). */
+static void admit_and_settle(struct loop *lp, struct weft__job *job, struct weft__fate *fate)
 {
 	struct shared *sh = lp->sh;
-	weft__frontier_admit(sh->c, sh->visited, &sh->frontier, &lp->kids);
-	sh->in_flight--;
-	lp->waiting = weft__frontier_len(&sh->frontier) > 0;
+	pthread_mutex_lock(&sh->mu);
+	weft__frontier_admit(sh->frontier, &lp->kids);
+	weft__frontier_settle(sh->frontier, job, fate, weft__now());
+	lp->waiting = weft__frontier_queued(sh->frontier) > 0;
 	wake_sleepers(sh, lp);
+	pthread_mutex_unlock(&sh->mu);
+	weft__job_clear(job);
 }
 
-static void admit_and_finish(struct loop *lp)
-{
-	pthread_mutex_lock(&lp->sh->mu);
-	admit_locked(lp);
-	pthread_mutex_unlock(&lp->sh->mu);
-}
-
-/* End of one fetch, successful or not: record it, admit its links, free the slot. */
+/* End of one fetch, successful or not: record it, admit its links, settle it, free the slot. */
 static void finish(struct slot *s, int fetch_rc)
 {
 	struct loop *lp = s->lp;
-	if (weft__visit_end(lp->sh->c, &s->job, fetch_rc, &s->resp, &lp->kids) != WEFT_OK)
+	struct weft__fate fate;
+	if (weft__visit_end(lp->sh->c, &s->job, fetch_rc, &s->resp, &lp->kids, &fate) != WEFT_OK)
 		weft__fail(lp->sh->c, WEFT_E_NOMEM);
-	weft__job_clear(&s->job);
+	admit_and_settle(lp, &s->job, &fate);
+	weft__fate_clear(&fate);
 	free(s);
-	admit_and_finish(lp);
 }
 
 static void on_done(void *cookie, struct weft_response *resp)
@@ -118,29 +123,28 @@ static void on_done(void *cookie, struct weft_response *resp)
 }
 
 /*
- * Start one job. Replays need no fetch and complete at once, as does a job the fetcher
- * refuses; returns true for those (their links may already be queued).
+ * Start one job. Replays and skips need no fetch and complete at once, as does a job the
+ * fetcher refuses; returns true for those (their links may already be queued).
  */
 static bool start_job(struct loop *lp, struct weft__job *job)
 {
 	struct weft_crawl *c = lp->sh->c;
-	if (job->replay) {
-		if (weft__visit_replay(c, job, &lp->kids) != WEFT_OK)
+	if (job->replay || job->skip) {
+		if (weft__visit_instant(c, job, &lp->kids) != WEFT_OK)
 			weft__fail(c, WEFT_E_NOMEM);
-		weft__job_clear(job);
-		admit_and_finish(lp);
+		admit_and_settle(lp, job, NULL);
 		return true;
 	}
 	struct slot *s = malloc(sizeof(*s));
 	if (!s) {
-		weft__job_clear(job);
 		weft__fail(c, WEFT_E_NOMEM);
-		admit_and_finish(lp);
+		admit_and_settle(lp, job, NULL);
 		return true;
 	}
 	s->lp = lp;
 	s->job = *job;
 	weft_response_init(&s->resp);
+	weft__visit_prepare(&s->job, &s->resp);
 	int rc = lp->f->ops->start(lp->f, s->job.url->s, &s->resp, on_done, s);
 	if (rc == WEFT_OK) {
 		lp->in_flight++;
@@ -157,19 +161,15 @@ static bool start_job(struct loop *lp, struct weft__job *job)
 static bool take(struct loop *lp)
 {
 	struct shared *sh = lp->sh;
-	struct weft__job job;
 	pthread_mutex_lock(&sh->mu);
 	if (weft__canceled(sh->c))
-		weft__frontier_free(&sh->frontier);
-	while (lp->in_flight + lp->batch.n < lp->level &&
-	       weft__frontier_pop(&sh->frontier, &job)) {
-		if (weft__jobs_push_job(&lp->batch, &job) != WEFT_OK) {
-			weft__frontier_push_front(&sh->frontier, &job);
-			break;
-		}
-		sh->in_flight++;
-	}
-	if (sh->in_flight == 0 && weft__frontier_len(&sh->frontier) == 0 && !sh->done) {
+		weft__frontier_drop(sh->frontier);
+	lp->next_at = INFINITY;
+	if (lp->in_flight < lp->level)
+		weft__frontier_take(sh->frontier, weft__now(), &lp->batch,
+				    lp->level - lp->in_flight, &lp->next_at);
+	if (weft__frontier_in_flight(sh->frontier) == 0 &&
+	    weft__frontier_queued(sh->frontier) == 0 && !sh->done) {
 		sh->done = true;
 		for (size_t i = 0; i < sh->n_loops; i++)
 			if (&sh->loops[i] != lp)
@@ -181,6 +181,17 @@ static bool take(struct loop *lp)
 	return !done;
 }
 
+/* How long run() may block: until the frontier's next ready time if this loop has room. */
+static int wait_ms(const struct loop *lp, bool synced)
+{
+	if (synced)
+		return 0;
+	if (isinf(lp->next_at) || lp->in_flight + lp->batch.n >= lp->level)
+		return -1;
+	double ms = (lp->next_at - weft__now()) * 1000.0;
+	return ms <= 0 ? 0 : ms > 3600000.0 ? 3600000 : (int)ms + 1;
+}
+
 static void *loop_main(void *arg)
 {
 	struct loop *lp = arg;
@@ -189,7 +200,7 @@ static void *loop_main(void *arg)
 		for (size_t i = 0; i < lp->batch.n; i++)
 			synced |= start_job(lp, &lp->batch.v[i]);
 		lp->batch.n = 0;
-		if (lp->f->ops->run(lp->f, synced ? 0 : -1) < 0)
+		if (lp->f->ops->run(lp->f, wait_ms(lp, synced)) < 0)
 			weft__fail(lp->sh->c, WEFT_E_IO);
 	}
 	return NULL;
@@ -276,16 +287,15 @@ static int event_run(struct weft_crawl *c)
 		return WEFT_E_NOMEM;
 	sh->c = c;
 	pthread_mutex_init(&sh->mu, NULL);
-	int rc = weft__visited_mem_new(&sh->visited, 0, false);
+	int rc = weft__frontier_new(&sh->frontier, c);
 	if (rc == WEFT_OK) {
-		weft__frontier_admit_seeds(c, sh->visited, &sh->frontier);
+		weft__frontier_admit_seeds(sh->frontier);
 		rc = setup_loops(sh);
 	}
 	if (rc == WEFT_OK)
 		run_loops(sh);
 	free_loops(sh);
 	weft__frontier_free(&sh->frontier);
-	weft__visited_free(&sh->visited);
 	pthread_mutex_destroy(&sh->mu);
 	free(sh);
 	return rc;
@@ -293,6 +303,7 @@ static int event_run(struct weft_crawl *c)
 
 const struct weft__engine_ops weft__engine_event = {
 	.name = "event",
+	.frontier = true,
 	.default_concurrency = 256,
 	.needs = WEFT_FETCH_ASYNC,
 	.run = event_run,

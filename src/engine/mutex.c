@@ -115,7 +115,7 @@ static int mutex_run(struct weft_crawl *c)
 	struct weft__jobs local = { 0 };
 	int rc = weft__visited_mem_new(&f.fetched, 0, true);
 	for (size_t i = c->seeds.n; i-- > 0 && rc == WEFT_OK;)
-		rc = weft__jobs_push(&local, c->seeds.v[i].url, NULL, 0, 0);
+		rc = weft__jobs_push_copy(&local, &c->seeds.v[i]);
 	if (rc == WEFT_OK)
 		concurrent_mutex(&f, &local);
 	weft__jobs_free(&local);

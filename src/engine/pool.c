@@ -1,68 +1,108 @@
 /*
- * pool.c -- the bounded crawler users need: N worker threads over one shared FIFO frontier.
+ * pool.c -- the bounded crawler users need: N worker threads over the shared frontier.
  *
- * A worker takes a URL, fetches it unlocked, then admits the page's links under the lock.
- * Termination: the crawl is over when the frontier is empty and no worker is busy (a busy
- * worker may still add URLs); the worker that sees this wakes the others.
+ * A worker takes a job the frontier says may start now (its host ready: robots.txt known, a
+ * slot free, its delay passed), fetches it unlocked, then admits the page's links and settles
+ * the job under the lock. When jobs are queued but none may start yet, a worker waits on the
+ * condition variable until the frontier's next ready time -- never spinning, never sleeping
+ * while it holds a host's slot. Termination: nothing queued and nothing taken (a taken job may
+ * still add URLs); the worker that sees this wakes the others.
  *
- * Locking: `mu` guards frontier, visited, busy and done. The calling thread runs a worker too,
- * so the crawl makes progress even if no thread at all can be started.
+ * Locking: `mu` guards the frontier and done. The calling thread runs a worker too, so the
+ * crawl makes progress even if no thread at all can be started.
  */
+#include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/frontier.h"
+#include "core/politeness.h"
 #include "engine/engine.h"
 #include "sync/sync.h"
 
 struct pool {
 	struct weft_crawl *c;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;              /* work arrived, or the crawl is done */
-	struct weft__frontier frontier; /* guarded by mu */
-	struct weft__visited *visited;  /* guarded by mu (an unlocked set) */
-	int busy;                       /* workers fetching now; guarded by mu */
-	bool done;                      /* guarded by mu */
+	pthread_cond_t cv;               /* work arrived, a host was released, or the end */
+	struct weft__frontier *frontier; /* guarded by mu */
+	bool done;                       /* guarded by mu */
 };
 
-/* Wait for a job; false when the crawl is over. mu held. */
-static bool next_job(struct pool *p, struct weft__job *job)
+/* Wait on cv until `at` (monotonic seconds; INFINITY: until signalled). mu held. */
+static void wait_until(struct pool *p, double at)
+{
+	if (isinf(at)) {
+		pthread_cond_wait(&p->cv, &p->mu);
+		return;
+	}
+	double d = at - weft__now();
+	if (d <= 0)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (d > 3600)
+		d = 3600;
+	ts.tv_sec += (time_t)d;
+	ts.tv_nsec += (long)((d - (double)(time_t)d) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+}
+
+/* Wait for a job that may start now; false when the crawl is over. mu held. */
+static bool next_job(struct pool *p, struct weft__jobs *one)
 {
 	for (;;) {
-		if (weft__canceled(p->c)) /* drop queued work; busy workers still finish */
-			weft__frontier_free(&p->frontier);
-		if (!p->done && weft__frontier_pop(&p->frontier, job))
+		double next = INFINITY;
+		if (weft__canceled(p->c)) /* drop queued work; taken jobs still settle */
+			weft__frontier_drop(p->frontier);
+		if (!p->done && weft__frontier_take(p->frontier, weft__now(), one, 1, &next) > 0)
 			return true;
-		if (p->done || p->busy == 0) {
+		if (p->done || (weft__frontier_queued(p->frontier) == 0 &&
+				weft__frontier_in_flight(p->frontier) == 0)) {
 			p->done = true;
 			pthread_cond_broadcast(&p->cv);
 			return false;
 		}
-		pthread_cond_wait(&p->cv, &p->mu);
+		wait_until(p, next);
 	}
+}
+
+/* Fetch (or record) one job unlocked; then, locked, admit its links and settle it. */
+static void run_job(struct pool *p, struct weft__job *job, struct weft__jobs *kids)
+{
+	struct weft__fate fate;
+	weft__fate_init(&fate);
+	pthread_mutex_unlock(&p->mu);
+	if (weft__visit_once(p->c, job, kids, &fate) != WEFT_OK)
+		weft__fail(p->c, WEFT_E_NOMEM);
+	pthread_mutex_lock(&p->mu);
+	size_t queued = weft__frontier_admit(p->frontier, kids);
+	weft__frontier_settle(p->frontier, job, &fate, weft__now());
+	weft__fate_clear(&fate);
+	weft__job_clear(job);
+	if (queued > 1 || weft__frontier_next_at(p->frontier) <= weft__now() ||
+	    (weft__frontier_queued(p->frontier) == 0 && weft__frontier_in_flight(p->frontier) == 0))
+		pthread_cond_broadcast(&p->cv);
+	else if (queued == 1)
+		pthread_cond_signal(&p->cv);
 }
 
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
-	struct weft__jobs kids = { 0 };
-	struct weft__job job;
+	struct weft__jobs kids = { 0 }, one = { 0 };
 	pthread_mutex_lock(&p->mu);
-	while (next_job(p, &job)) {
-		p->busy++;
-		pthread_mutex_unlock(&p->mu);
-		if (weft__visit(p->c, &job, &kids) != WEFT_OK)
-			weft__fail(p->c, WEFT_E_NOMEM);
-		weft__job_clear(&job);
-		pthread_mutex_lock(&p->mu);
-		p->busy--;
-		size_t queued = weft__frontier_admit(p->c, p->visited, &p->frontier, &kids);
-		if (queued > 1 || (p->busy == 0 && weft__frontier_len(&p->frontier) == 0))
-			pthread_cond_broadcast(&p->cv);
-		else if (queued == 1)
-			pthread_cond_signal(&p->cv);
+	while (next_job(p, &one)) {
+		struct weft__job job = one.v[0];
+		one.n = 0;
+		run_job(p, &job, &kids);
 	}
 	pthread_mutex_unlock(&p->mu);
 	weft__jobs_free(&kids);
+	weft__jobs_free(&one);
 	return NULL;
 }
 
@@ -84,11 +124,15 @@ static int pool_run(struct weft_crawl *c)
 	struct pool p = { .c = c };
 	size_t n = (size_t)weft__engine_concurrency(c);
 	pthread_t *tids = calloc(n, sizeof(*tids));
-	int rc = tids ? weft__visited_mem_new(&p.visited, 0, false) : WEFT_E_NOMEM;
+	int rc = tids ? weft__frontier_new(&p.frontier, c) : WEFT_E_NOMEM;
 	if (rc == WEFT_OK) {
-		weft__frontier_admit_seeds(c, p.visited, &p.frontier);
+		weft__frontier_admit_seeds(p.frontier);
 		pthread_mutex_init(&p.mu, NULL);
-		pthread_cond_init(&p.cv, NULL);
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p.cv, &ca);
+		pthread_condattr_destroy(&ca);
 		size_t started = start_workers(&p, tids, n);
 		worker(&p);
 		for (size_t i = 0; i < started; i++)
@@ -97,13 +141,13 @@ static int pool_run(struct weft_crawl *c)
 		pthread_mutex_destroy(&p.mu);
 	}
 	weft__frontier_free(&p.frontier);
-	weft__visited_free(&p.visited);
 	free(tids);
 	return rc;
 }
 
 const struct weft__engine_ops weft__engine_pool = {
 	.name = "pool",
+	.frontier = true,
 	.default_concurrency = 16,
 	.needs = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE,
 	.run = pool_run,

@@ -39,7 +39,7 @@ static int serial_run(struct weft_crawl *c)
 	if (rc)
 		return rc;
 	for (size_t i = c->seeds.n; i-- > 0 && rc == WEFT_OK;)
-		rc = weft__jobs_push(&stack, c->seeds.v[i].url, NULL, 0, 0);
+		rc = weft__jobs_push_copy(&stack, &c->seeds.v[i]);
 	while (rc == WEFT_OK && stack.n > 0) {
 		struct weft__job job = stack.v[--stack.n];
 		if (weft__admit(c, fetched, &job)) { /* if fetched[url] { return } */

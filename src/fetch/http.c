@@ -184,7 +184,7 @@ static int http_clone(struct weft_fetcher *f, struct weft_fetcher **out);
 
 static const struct weft_fetcher_ops http_ops = {
 	.name = "http",
-	.caps = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE | WEFT_FETCH_ASYNC,
+	.caps = WEFT_FETCH_BLOCKING | WEFT_FETCH_THREADSAFE | WEFT_FETCH_ASYNC | WEFT_FETCH_NETWORK,
 	.fetch = http_fetch,
 	.start = weft__http_start,
 	.run = weft__http_run,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <weft/url.h>
 
@@ -76,23 +77,36 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 		x->truncated = true;
 	}
 	x->out->bytes += keep;
+	if (x->out->keep_body && x->link_rc == 0)
+		x->link_rc = weft_response_keep(x->out, p, keep);
 	if (x->html && x->link_rc == 0 && keep)
 		x->link_rc = weft_html_feed(x->html, p, keep);
 	return x->truncated ? 0 : len; /* 0 ends the transfer: the rest is dropped */
 }
 
-/* Retry-After: delta-seconds (HTTP-dates are rare for 429/503 and fall back to backoff). */
+/* Retry-After (RFC 9110 §10.2.3): delta-seconds, or an HTTP-date (libcurl's curl_getdate reads
+   all three date formats). Milliseconds from now, at most a day; -1 when unreadable. */
 static long parse_retry_after(const char *v, size_t n)
 {
 	long s = 0;
 	size_t i = 0;
 	while (i < n && isspace((unsigned char)v[i]))
 		i++;
-	if (i == n || !isdigit((unsigned char)v[i]))
+	if (i < n && isdigit((unsigned char)v[i])) {
+		for (; i < n && isdigit((unsigned char)v[i]) && s < 86400; i++)
+			s = s * 10 + (v[i] - '0');
+		return (s > 86400 ? 86400 : s) * 1000;
+	}
+	char date[64];
+	if (n - i == 0 || n - i >= sizeof(date))
 		return -1;
-	for (; i < n && isdigit((unsigned char)v[i]) && s < 86400; i++)
-		s = s * 10 + (v[i] - '0');
-	return s * 1000;
+	memcpy(date, v + i, n - i);
+	date[n - i] = '\0';
+	time_t at = curl_getdate(date, NULL);
+	if (at == (time_t)-1)
+		return -1;
+	double d = difftime(at, time(NULL));
+	return d <= 0 ? 0 : d > 86400 ? 86400000 : (long)(d * 1000.0);
 }
 
 /* The value of header line `line` if its name is `name`, trimmed; else NULL. */
@@ -211,6 +225,8 @@ void weft__xfer_finish(struct weft__xfer *x, CURLcode rc)
 					weft_strerror(x->link_rc));
 	else if (x->out->status >= 400)
 		weft_response_set_error(x->out, WEFT_FE_HTTP, "HTTP %d", x->out->status);
+	if (x->out->status == 429 || x->out->status == 503)
+		x->out->retry_after_ms = x->retry_after_ms;
 	take_redirect(x);
 }
 
@@ -219,9 +235,8 @@ static bool transient(const struct weft__xfer *x)
 	switch (x->out->error) {
 	case WEFT_FE_CONNECT: /* refused, reset: the server may be restarting */
 		return true;
-	case WEFT_FE_HTTP:
-		return x->out->status == 429 || x->out->status == 500 || x->out->status == 502 ||
-		       x->out->status == 503 || x->out->status == 504;
+	case WEFT_FE_HTTP: /* 429 and 503 go back to the crawl, which blocks the whole host */
+		return x->out->status == 500 || x->out->status == 502 || x->out->status == 504;
 	default:
 		return false;
 	}

@@ -9,6 +9,7 @@
 void weft_response_init(struct weft_response *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->retry_after_ms = -1;
 }
 
 void weft_response_reset(struct weft_response *r)
@@ -20,7 +21,29 @@ void weft_response_reset(struct weft_response *r)
 	for (size_t i = 0; i < r->n_links; i++)
 		free(r->links[i]);
 	free(r->links);
+	free(r->body);
+	uint64_t keep = r->keep_body;
 	weft_response_init(r);
+	r->keep_body = keep;
+}
+
+int weft_response_keep(struct weft_response *r, const void *p, size_t len)
+{
+	uint64_t room = r->keep_body > r->body_len ? r->keep_body - r->body_len : 0;
+	if (len > room) {
+		len = (size_t)room;
+		r->truncated = true;
+	}
+	if (len == 0)
+		return WEFT_OK;
+	char *b = realloc(r->body, r->body_len + len + 1);
+	if (!b)
+		return WEFT_E_NOMEM;
+	memcpy(b + r->body_len, p, len);
+	r->body = b;
+	r->body_len += len;
+	b[r->body_len] = '\0';
+	return WEFT_OK;
 }
 
 void weft_response_reset_links(struct weft_response *r)

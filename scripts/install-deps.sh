@@ -5,7 +5,7 @@ set -eu
 
 BUILD="gcc make meson ninja-build pkg-config python3
        libcurl4-openssl-dev libjansson-dev libxxhash-dev
-       libidn2-dev libpsl-dev libmicrohttpd-dev zlib1g-dev ca-certificates"
+       libidn2-dev libpsl-dev libmicrohttpd-dev libxml2-dev zlib1g-dev ca-certificates"
 TEST="postgresql-doc-15"
 
 want="$BUILD"

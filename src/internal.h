@@ -55,6 +55,8 @@ enum weft__skip {
 	WEFT__SKIP_SCOPE,
 	WEFT__SKIP_DEPTH,
 	WEFT__SKIP_MAX_PAGES,
+	WEFT__SKIP_DOWN,    /* not a skip: the host's robots.txt could not be fetched at all (no
+			       connection, no DNS), so nothing of it can be; an error record */
 };
 
 /* One URL to fetch: admitted (or about to be) into the visited set. */
@@ -68,6 +70,7 @@ struct weft__job {
 	uint8_t kind;           /* enum weft__job_kind */
 	uint8_t skip;           /* enum weft__skip: record why, fetch nothing */
 	uint8_t attempt;        /* times the server refused it (429/503) so far */
+	uint8_t err;            /* WEFT__SKIP_DOWN: the enum weft_fetch_err of its host */
 };
 
 /* A growable array of jobs; the array owns the references in its jobs. */

@@ -84,12 +84,8 @@ static int sitemap_seeds(struct weft_crawl *c)
 		const struct weft__str *u = c->seeds.v[i].url;
 		if (c->seeds.v[i].kind != WEFT__JOB_PAGE)
 			continue;
-		size_t o = weft__origin_len(u->s, u->len);
-		char buf[o + sizeof("/sitemap.xml")];
-		memcpy(buf, u->s, o);
-		memcpy(buf + o, "/sitemap.xml", sizeof("/sitemap.xml"));
 		struct weft__job j = { .kind = WEFT__JOB_SITEMAP };
-		j.url = weft__str_new(buf, o + sizeof("/sitemap.xml") - 1);
+		j.url = weft__origin_path(u->s, u->len, "/sitemap.xml");
 		if (!j.url || weft__jobs_push_job(&c->seeds, &j) != WEFT_OK) {
 			weft__job_clear(&j);
 			return WEFT_E_NOMEM;

@@ -208,10 +208,9 @@ static int next_of_host(struct weft__frontier *f, struct weft__host *h, double n
 	}
 	weft__fifo_pop(&h->queue, out);
 	f->queued--;
-	if (!weft__host_allows(h, out->url->s, out->url->len)) {
-		out->skip = WEFT__SKIP_ROBOTS; /* no request: the host's pace is untouched */
-		return WEFT_OK;
-	}
+	out->skip = (uint8_t)weft__host_verdict(h, out->url->s, out->url->len, &out->err);
+	if (out->skip)
+		return WEFT_OK; /* no request: the host's pace is untouched */
 	weft__host_start(h, now);
 	return WEFT_OK;
 }

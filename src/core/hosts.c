@@ -44,6 +44,10 @@ static void host_free(struct weft__host *h)
 	weft__robots_free(&h->robots);
 	weft__str_unref(h->robots_url);
 	weft__fifo_free(&h->queue);
+	if (h->cv) {
+		pthread_cond_destroy(h->cv);
+		free(h->cv);
+	}
 	free(h);
 }
 
@@ -79,6 +83,19 @@ size_t weft__origin_len(const char *url, size_t len)
 	while (i < len && url[i] != '/' && url[i] != '?' && url[i] != '#')
 		i++;
 	return i;
+}
+
+struct weft__str *weft__origin_path(const char *url, size_t len, const char *path)
+{
+	size_t o = weft__origin_len(url, len), n = strlen(path);
+	char *buf = malloc(o + n + 1);
+	if (!buf)
+		return NULL;
+	memcpy(buf, url, o);
+	memcpy(buf + o, path, n + 1);
+	struct weft__str *s = weft__str_new(buf, o + n);
+	free(buf);
+	return s;
 }
 
 /* The key without userinfo: "http://u:p@h/" and "http://h/" are one host. */
@@ -226,10 +243,14 @@ void weft__host_set_robots(const struct weft__hosts *t, struct weft__host *h,
 	}
 }
 
-bool weft__host_allows(const struct weft__host *h, const char *url, size_t len)
+int weft__host_verdict(const struct weft__host *h, const char *url, size_t len, uint8_t *err)
 {
 	if (!h->robots)
-		return true;
+		return WEFT__SKIP_NONE;
+	if (h->down) {
+		*err = h->down;
+		return WEFT__SKIP_DOWN;
+	}
 	size_t o = weft__origin_len(url, len);
 	const char *path = o < len ? url + o : "/";
 	size_t plen = o < len ? len - o : 1;
@@ -237,7 +258,7 @@ bool weft__host_allows(const struct weft__host *h, const char *url, size_t len)
 	const char *frag = memchr(path, '#', plen);
 	if (frag)
 		hash = (size_t)(frag - path);
-	return weft__robots_allowed(h->robots, path, hash);
+	return weft__robots_allowed(h->robots, path, hash) ? WEFT__SKIP_NONE : WEFT__SKIP_ROBOTS;
 }
 
 void weft__hosts_each(struct weft__hosts *t, void (*fn)(struct weft__host *h, void *arg),

@@ -45,6 +45,10 @@ struct weft__host {
 	int robots_failures;        /* consecutive 5xx/unreachable robots.txt fetches */
 	struct weft__str *robots_url; /* the robots.txt URL to fetch next (redirects move it) */
 	int robots_hops;            /* redirects followed for robots.txt */
+	uint8_t down;               /* robots.txt got no answer at all: the enum weft_fetch_err */
+
+	/* The gate's part: threads waiting for this host (NULL until one waits). */
+	pthread_cond_t *cv;
 
 	/* The frontier's part (unused by the gate). */
 	struct weft__fifo queue;    /* admitted jobs waiting for this host */
@@ -73,6 +77,9 @@ struct weft__host *weft__hosts_get(struct weft__hosts *t, const char *url, size_
 /* Length of the origin prefix of a canonical URL ("https://h:1" of "https://h:1/x"). */
 size_t weft__origin_len(const char *url, size_t len);
 
+/* The origin of a canonical URL followed by path ("/robots.txt"), as a new string. */
+struct weft__str *weft__origin_path(const char *url, size_t len, const char *path);
+
 /* Earliest time a request may start on h, ignoring the in-flight limit and robots. */
 double weft__host_ready_at(const struct weft__host *h);
 /* May a request start on h now (in-flight limit and time)? */
@@ -91,8 +98,9 @@ bool weft__host_needs_robots(const struct weft__hosts *t, struct weft__host *h, 
 /* Take the rules of a finished robots.txt fetch (owned now): set Crawl-delay and the expiry. */
 void weft__host_set_robots(const struct weft__hosts *t, struct weft__host *h,
 			   struct weft__robots *r, double now);
-/* May url be fetched under h's robots.txt? (true when robots.txt is off or not known) */
-bool weft__host_allows(const struct weft__host *h, const char *url, size_t len);
+/* May url be fetched under h's robots.txt? WEFT__SKIP_NONE (also when robots.txt is off or
+   not known), WEFT__SKIP_ROBOTS, or WEFT__SKIP_DOWN (the host never answered; *err its kind). */
+int weft__host_verdict(const struct weft__host *h, const char *url, size_t len, uint8_t *err);
 
 /* Visit every host (for stats, and for the frontier's teardown). */
 void weft__hosts_each(struct weft__hosts *t, void (*fn)(struct weft__host *h, void *arg),

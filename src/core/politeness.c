@@ -45,11 +45,7 @@ int weft__robots_job(struct weft__host *h, struct weft__job *out)
 		out->url = weft__str_ref(h->robots_url);
 		return WEFT_OK;
 	}
-	size_t n = strlen(h->key);
-	char buf[n + sizeof("/robots.txt")];
-	memcpy(buf, h->key, n);
-	memcpy(buf + n, "/robots.txt", sizeof("/robots.txt"));
-	out->url = weft__str_new(buf, n + sizeof("/robots.txt") - 1);
+	out->url = weft__origin_path(h->key, strlen(h->key), "/robots.txt");
 	return out->url ? WEFT_OK : WEFT_E_NOMEM;
 }
 
@@ -70,6 +66,12 @@ static void settle_robots(struct weft__hosts *t, struct weft__host *h, struct we
 		fate->robots_next = NULL;
 		h->robots_hops++;
 		h->robots_state = WEFT__ROBOTS_NONE;
+		return;
+	}
+	if (fate && fate->robots_down) { /* no answer at all: nothing of this host can be fetched */
+		if (weft__robots_disallow_all(&r) == WEFT_OK)
+			weft__host_set_robots(t, h, r, now);
+		h->down = fate->robots_down;
 		return;
 	}
 	if (fate && fate->robots_next) { /* too many redirects: RFC 9309 lets us take 4xx's "allow" */
@@ -99,11 +101,14 @@ void weft__host_settle(struct weft__hosts *t, struct weft__host *h, const struct
 
 /* ---- the gate ---- */
 
+/*
+ * Threads wait on their host's own condition variable, so a released slot wakes one thread of
+ * that host (which passes the turn on if more may start), not every thread of the crawl.
+ */
 struct weft__gate {
 	struct weft_crawl *c;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;          /* a host's state changed: a slot, robots.txt, the time */
-	struct weft__hosts *hosts;  /* guarded by mu */
+	struct weft__hosts *hosts;  /* guarded by mu; each host's cv is used with mu */
 	struct weft__jobs found;    /* guarded by mu: sitemaps named by robots.txt files */
 };
 
@@ -119,11 +124,6 @@ int weft__gate_new(struct weft__gate **out, struct weft_crawl *c)
 		free(g);
 		return rc;
 	}
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&g->mu, NULL);
 	g->c = c;
 	*out = g;
@@ -137,18 +137,38 @@ void weft__gate_free(struct weft__gate **gp)
 		return;
 	weft__hosts_free(&g->hosts);
 	weft__jobs_free(&g->found);
-	pthread_cond_destroy(&g->cv);
 	pthread_mutex_destroy(&g->mu);
 	free(g);
 	*gp = NULL;
 }
 
-/* Wait on the gate until `until` (monotonic seconds; INFINITY: until woken); mu held. */
-static void wait_until(struct weft__gate *g, double until)
+/* h's condition variable, made on first use (monotonic clock for timed waits); mu held. */
+static pthread_cond_t *host_cv(struct weft__host *h)
 {
-	if (isinf(until)) {
-		pthread_cond_wait(&g->cv, &g->mu);
-		return;
+	if (h->cv)
+		return h->cv;
+	pthread_cond_t *cv = malloc(sizeof(*cv));
+	if (!cv)
+		return NULL;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return h->cv = cv;
+}
+
+/* Wait for h until `until` (monotonic seconds; INFINITY: until woken); mu held. Without memory
+   for a condition variable, poll every 10 ms: slower, never stuck. */
+static void wait_until(struct weft__gate *g, struct weft__host *h, double until)
+{
+	pthread_cond_t *cv = host_cv(h);
+	if (!cv || isinf(until)) {
+		if (cv) {
+			pthread_cond_wait(cv, &g->mu);
+			return;
+		}
+		until = weft__now() + 0.01;
 	}
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -165,7 +185,24 @@ static void wait_until(struct weft__gate *g, double until)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+	if (cv)
+		pthread_cond_timedwait(cv, &g->mu, &ts);
+	else {
+		pthread_mutex_unlock(&g->mu);
+		weft__sleep_us(10000);
+		pthread_mutex_lock(&g->mu);
+	}
+}
+
+/* Something changed on h: wake all its waiters (robots.txt known) or one (a slot). */
+static void wake(struct weft__host *h, bool all)
+{
+	if (!h->cv)
+		return;
+	if (all)
+		pthread_cond_broadcast(h->cv);
+	else
+		pthread_cond_signal(h->cv);
 }
 
 /* This thread fetches h's robots.txt (mu held on entry and on return, dropped meanwhile). */
@@ -190,12 +227,12 @@ static void fetch_robots(struct weft__gate *g, struct weft__host *h, double now)
 	weft__jobs_free(&found);
 	weft__fate_clear(&fate);
 	weft__job_clear(&rj);
-	pthread_cond_broadcast(&g->cv);
+	wake(h, true);
 }
 
-bool weft__gate_enter(struct weft__gate *g, const struct weft__job *job)
+int weft__gate_enter(struct weft__gate *g, const struct weft__job *job, uint8_t *err)
 {
-	bool go = false;
+	int verdict = -1;
 	pthread_mutex_lock(&g->mu);
 	struct weft__host *h = weft__hosts_get(g->hosts, job->url->s, job->url->len);
 	if (!h)
@@ -204,14 +241,18 @@ bool weft__gate_enter(struct weft__gate *g, const struct weft__job *job)
 		double now = weft__now();
 		bool robots = weft__host_needs_robots(g->hosts, h, now);
 		if (h->robots_state == WEFT__ROBOTS_PENDING) {
-			wait_until(g, INFINITY);
+			wait_until(g, h, INFINITY);
 			continue;
 		}
-		if (!robots && !weft__host_allows(h, job->url->s, job->url->len))
+		if (!robots && (verdict = weft__host_verdict(h, job->url->s, job->url->len, err))) {
+			if (weft__host_can_start(g->hosts, h, now))
+				wake(h, false); /* this thread takes no slot: pass the turn on */
 			break;
+		}
+		verdict = -1;
 		if (!weft__host_can_start(g->hosts, h, now)) {
 			double at = weft__host_ready_at(h);
-			wait_until(g, at > now ? at : INFINITY);
+			wait_until(g, h, at > now ? at : INFINITY);
 			continue;
 		}
 		if (robots) {
@@ -219,20 +260,23 @@ bool weft__gate_enter(struct weft__gate *g, const struct weft__job *job)
 			continue;
 		}
 		weft__host_start(h, now);
-		go = true;
+		verdict = WEFT__SKIP_NONE;
+		if (weft__host_can_start(g->hosts, h, now))
+			wake(h, false); /* room for one more: pass the turn on */
 		break;
 	}
 	pthread_mutex_unlock(&g->mu);
-	return go;
+	return verdict;
 }
 
 void weft__gate_leave(struct weft__gate *g, const struct weft__job *job, struct weft__fate *fate)
 {
 	pthread_mutex_lock(&g->mu);
 	struct weft__host *h = weft__hosts_get(g->hosts, job->url->s, job->url->len);
-	if (h)
+	if (h) {
 		weft__host_settle(g->hosts, h, job, fate, weft__now());
-	pthread_cond_broadcast(&g->cv);
+		wake(h, job->kind == WEFT__JOB_ROBOTS);
+	}
 	pthread_mutex_unlock(&g->mu);
 }
 

@@ -35,6 +35,7 @@ struct weft__fate {
 	struct weft__robots *robots;  /* robots.txt job: its rules (owned; the host takes them) */
 	struct weft__str *robots_next;/* robots.txt job: redirected there; fetch it next */
 	bool robots_failed;           /* robots.txt job: 5xx or unreachable */
+	uint8_t robots_down;          /* robots.txt job: no answer at all (enum weft_fetch_err) */
 };
 
 void weft__fate_init(struct weft__fate *f);
@@ -55,10 +56,11 @@ int weft__gate_new(struct weft__gate **out, struct weft_crawl *c);
 void weft__gate_free(struct weft__gate **g);
 /*
  * Wait until a request for job may start on its host, and count it in flight. Fetches the
- * host's robots.txt first if nobody has. Returns false, with no slot taken, when robots.txt
- * disallows job's URL or the crawl was canceled while waiting.
+ * host's robots.txt first if nobody has. Returns WEFT__SKIP_NONE when the request may start;
+ * else, with no slot taken, WEFT__SKIP_ROBOTS or WEFT__SKIP_DOWN (*err: why), or -1 when the
+ * crawl was canceled while waiting.
  */
-bool weft__gate_enter(struct weft__gate *g, const struct weft__job *job);
+int weft__gate_enter(struct weft__gate *g, const struct weft__job *job, uint8_t *err);
 /* The request entered for job ended with fate (NULL: done). */
 void weft__gate_leave(struct weft__gate *g, const struct weft__job *job, struct weft__fate *fate);
 /* Move sitemap jobs found in robots.txt files (--sitemap) into out. */

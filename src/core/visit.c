@@ -245,7 +245,11 @@ static int robots_answer(struct weft_crawl *c, struct weft_response *resp,
 {
 	atomic_fetch_add_explicit(&c->stats.robots, 1, memory_order_relaxed);
 	int st = resp->status, rc = WEFT_OK;
-	if (resp->error != WEFT_FE_NONE && resp->error != WEFT_FE_HTTP) {
+	if (resp->error == WEFT_FE_DNS || resp->error == WEFT_FE_CONNECT ||
+	    resp->error == WEFT_FE_TLS || resp->error == WEFT_FE_TIMEOUT) {
+		fate->robots_failed = true; /* the fetcher has retried already */
+		fate->robots_down = (uint8_t)resp->error;
+	} else if (resp->error != WEFT_FE_NONE && resp->error != WEFT_FE_HTTP) {
 		fate->robots_failed = true;
 	} else if (st == 429 || st >= 500) {
 		fate->robots_failed = true;
@@ -387,12 +391,31 @@ int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch
 	return rc;
 }
 
+/* A URL of a host that never answered: an error record of the host's kind, as a fetch of it
+   would have given, counted as a failed fetch. */
+static void report_down(struct weft_crawl *c, const struct weft__job *job, uint8_t err)
+{
+	struct weft_response resp;
+	weft_response_init(&resp);
+	weft_response_set_error(&resp, (enum weft_fetch_err)err,
+				"host unreachable (%s while fetching its robots.txt)",
+				weft_fetch_err_name((enum weft_fetch_err)err));
+	count(c, &resp);
+	struct weft_record rec;
+	fill_record(&rec, job, &resp);
+	weft__report_record(c, &rec);
+	weft_response_reset(&resp);
+}
+
 int weft__visit_instant(struct weft_crawl *c, const struct weft__job *job,
 			struct weft__jobs *kids)
 {
 	if (job->replay)
 		return weft__visit_replay(c, job, kids);
-	weft__report_skip(c, job, (enum weft__skip)job->skip, NULL);
+	if (job->skip == WEFT__SKIP_DOWN)
+		report_down(c, job, job->err);
+	else
+		weft__report_skip(c, job, (enum weft__skip)job->skip, NULL);
 	return WEFT_OK;
 }
 
@@ -425,9 +448,11 @@ int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__
 	struct weft__fate fate;
 	int rc = weft__gate_take_found(c->gate, kids);
 	while (rc == WEFT_OK) {
-		if (!weft__gate_enter(c->gate, &j)) {
-			if (!weft__canceled(c))
-				weft__report_skip(c, &j, WEFT__SKIP_ROBOTS, NULL);
+		int verdict = weft__gate_enter(c->gate, &j, &j.err);
+		if (verdict != WEFT__SKIP_NONE) {
+			j.skip = (uint8_t)verdict;
+			if (verdict > 0)
+				rc = weft__visit_instant(c, &j, kids);
 			break;
 		}
 		rc = weft__visit_once(c, &j, kids, &fate);

@@ -13,11 +13,18 @@ struct collect {
 	char urls[64][96];
 	int n;
 	size_t links_on_seed;
+	char skipped[64][128]; /* "reason URL" of the skip records */
+	int n_skipped;
 };
 
 static int on_record(struct weft_reporter *r, const struct weft_record *rec)
 {
 	struct collect *c = (struct collect *)r;
+	if (rec->skipped) {
+		if (c->n_skipped < 64)
+			snprintf(c->skipped[c->n_skipped++], 128, "%s %s", rec->skipped, rec->url);
+		return 0;
+	}
 	if (c->n < 64)
 		snprintf(c->urls[c->n++], 96, "%s", rec->url);
 	if (!rec->from)
@@ -37,6 +44,14 @@ static bool has(const struct collect *c, const char *url)
 {
 	for (int i = 0; i < c->n; i++)
 		if (strcmp(c->urls[i], url) == 0)
+			return true;
+	return false;
+}
+
+static bool has_skip(const struct collect *c, const char *what)
+{
+	for (int i = 0; i < c->n_skipped; i++)
+		if (strcmp(c->skipped[i], what) == 0)
 			return true;
 	return false;
 }
@@ -100,6 +115,12 @@ static void test_host_scope_and_schemes(void)
 	CHECK(!has(&c, "https://shop.example.co.uk/b"));
 	CHECK(!has(&c, "http://other.co.uk/c"));
 	CHECK_INT(c.links_on_seed, 9); /* every link is on the record, followed or not */
+	/* and every link not followed has a record saying why, once */
+	CHECK(has_skip(&c, "scope https://shop.example.co.uk/b"));
+	CHECK(has_skip(&c, "scope http://other.co.uk/c"));
+	CHECK(has_skip(&c, "scope mailto:x@example.co.uk"));
+	CHECK(has_skip(&c, "scope ftp://www.example.co.uk/f"));
+	CHECK_INT(c.n_skipped, 6); /* b, c, javascript:, mailto:, data:, ftp: */
 }
 
 static void domain_scope(struct weft_config *cfg)

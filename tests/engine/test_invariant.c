@@ -17,15 +17,60 @@
 #include "randweb.h"
 #include "sync/sync.h"
 
-/* A reporter that keeps the URLs of the records (calls are serialised by the crawl). */
+/*
+ * A reporter that keeps the URLs of the records (calls are serialised by the crawl): fetched
+ * ones, skipped ones (found, not fetched, and why), and every link and redirect target the
+ * fetched pages named, so the test can check that each of those ends with a record.
+ */
 struct collect {
 	struct weft_reporter base;
 	struct rw_set urls;
+	struct rw_set skipped;
+	struct rw_set named;
+	int bad_skips;          /* skip records with an unknown reason */
 };
 
 static int collect_record(struct weft_reporter *r, const struct weft_record *rec)
 {
-	rw_set_add(&((struct collect *)r)->urls, rec->url);
+	struct collect *col = (struct collect *)r;
+	if (rec->skipped) {
+		if (strcmp(rec->skipped, "depth") != 0 && strcmp(rec->skipped, "scope") != 0)
+			col->bad_skips++; /* the fake web has no robots.txt, and no --max-pages here */
+		rw_set_add(&col->skipped, rec->url);
+		return 0;
+	}
+	rw_set_add(&col->urls, rec->url);
+	for (size_t i = 0; weft_record_ok(rec) && i < rec->n_links; i++)
+		rw_set_add(&col->named, rec->links[i]);
+	if (rec->redirect && rec->error == WEFT_FE_NONE)
+		rw_set_add(&col->named, rec->redirect);
+	return 0;
+}
+
+/* Every URL a fetched page named was fetched or skipped, never both, and skipped only once. */
+static int check_skips(struct collect *col, const char *what)
+{
+	if (col->bad_skips) {
+		CHECK_FAIL("%s: %d skip records with a wrong reason", what, col->bad_skips);
+		return 1;
+	}
+	for (int i = 0; i < col->skipped.n; i++) {
+		if (rw_set_has(&col->urls, col->skipped.v[i])) {
+			CHECK_FAIL("%s: %s both fetched and skipped", what, col->skipped.v[i]);
+			return 1;
+		}
+		for (int k = i + 1; k < col->skipped.n; k++)
+			if (strcmp(col->skipped.v[i], col->skipped.v[k]) == 0) {
+				CHECK_FAIL("%s: %s skipped twice", what, col->skipped.v[i]);
+				return 1;
+			}
+	}
+	for (int i = 0; i < col->named.n; i++)
+		if (!rw_set_has(&col->urls, col->named.v[i]) &&
+		    !rw_set_has(&col->skipped, col->named.v[i])) {
+			CHECK_FAIL("%s: %s was found but has no record", what, col->named.v[i]);
+			return 1;
+		}
 	return 0;
 }
 
@@ -130,12 +175,14 @@ static int run_engine(const struct randweb *w, struct rw_set *want, const struct
 			   (unsigned long long)weft_fakeweb_total_fetches(web), col.urls.n);
 		goto out;
 	}
-	bad = compare_sets(&col.urls, want, what);
+	bad = compare_sets(&col.urls, want, what) || check_skips(&col, what);
 out:
 	weft_crawl_free(&c);
 	weft_fetcher_free(&f);
 	weft_fakeweb_free(&web);
 	free(col.urls.v);
+	free(col.skipped.v);
+	free(col.named.v);
 	return bad;
 }
 

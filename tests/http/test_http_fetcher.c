@@ -366,7 +366,7 @@ static void test_async_many(void)
 	for (int i = 0; i < N; i++) {
 		weft_response_init(&r[i]);
 		if (i % 10 == 0) /* some need a retry, on the loop's timers */
-			snprintf(url, sizeof(url), "%s/_test/flaky/a%d?fail=1", server.base,
+			snprintf(url, sizeof(url), "%s/_test/flaky/a%d?fail=1&code=500", server.base,
 				 next_id++);
 		else
 			snprintf(url, sizeof(url), "%s/_test/type?ct=text/html&i=%d", server.base, i);

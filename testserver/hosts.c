@@ -30,6 +30,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HOSTS_PER_OCTET 250u
@@ -177,7 +178,12 @@ static void accept_all(struct ts_hosts *h, int lfd)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return; /* EAGAIN, or out of fds: epoll reports it again */
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of fds: epoll reports the socket again at once; don't spin */
+				struct timespec ts = {0, 10000000};
+				nanosleep(&ts, NULL);
+			}
+			return; /* EAGAIN: all taken */
 		}
 		/* MHD owns the socket from here on, and closes it itself on failure. */
 		MHD_add_connection(h->daemon, fd, (struct sockaddr *)&ss, len);

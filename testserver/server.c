@@ -19,7 +19,14 @@
  * needs no lock. Shutdown: quiesce (stop accepting), resume everything that is delayed,
  * stop the daemon, then join the timer.
  *
- * URL space: /_test/... is handled by hostile.c in every mode (its endpoint table is at the
+ * --hosts N: the daemon has no listen socket (MHD_USE_NO_LISTEN_SOCKET); hosts.c binds
+ * 127.0.0.1 and 127.1.X.Y, accepts, and hands connections over with MHD_add_connection.
+ * A request's host is its connection's local address. pstats.c accounts every non-/_test/
+ * request per host (begin in the access handler's first call, end in the completion
+ * callback) and decides rate-limit 429s; polite.c serves the many-host site (--site).
+ *
+ * URL space: /_test/polite-stats and /_test/polite-reset (--hosts) are answered here;
+ * other /_test/... is handled by hostile.c in every mode (its endpoint table is at the
  * top of hostile.c and in README.md); everything else by the generated site (--site), the
  * directory (--dir), or 404.
  */

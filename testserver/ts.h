@@ -7,6 +7,8 @@
  * hostile.c (the /_test/ endpoints) -- and delay.c holds the one timer thread that resumes
  * suspended connections when their deadline passes (latency without blocking a worker).
  * expect.c computes the expected crawl of the generated site; util.c has small helpers.
+ * With --hosts, hosts.c listens on many loopback addresses, pstats.c keeps per-host
+ * politeness counters (one mutex per host) and polite.c serves the many-host site.
  *
  * Threading: every mode handler runs on a libmicrohttpd worker thread and must be
  * thread-safe; shared state is either immutable after startup, published with atomics

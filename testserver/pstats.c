@@ -161,19 +161,21 @@ static unsigned map_get(const struct host_acct *a, const char *url)
 }
 
 /*
- * A request to host arrived (headers complete) at now_ns. page: a normal page, counted
- * by the rate limit. Fills v: whether to answer 429, and how long the host stays blocked.
+ * A request to host arrived (headers complete). page: a normal page, counted by the rate
+ * limit. Fills v: whether to answer 429, and how long the host stays blocked. The clock
+ * is read under the host's lock, so starts are seen in time order and gaps are exact.
  */
 void pstats_begin(struct pstats *ps, unsigned host, const char *path, bool page,
-		  uint64_t now_ns, struct pverdict *v)
+		  struct pverdict *v)
 {
 	struct host_acct *a = &ps->h[host];
 	*v = (struct pverdict){0};
 	pthread_mutex_lock(&a->mu);
+	uint64_t now_ns = ts_now_ns();
 	if (++a->in_flight > a->max_in_flight)
 		a->max_in_flight = a->in_flight;
 	if (a->any_start) {
-		uint64_t gap = now_ns > a->last_start ? now_ns - a->last_start : 0;
+		uint64_t gap = now_ns - a->last_start;
 		if (a->requests < 2 || gap < a->min_gap)
 			a->min_gap = gap;
 	}

@@ -229,7 +229,7 @@ static void account_begin(struct ts_server *srv, struct MHD_Connection *c, const
 	if (q->host < 0 || ts_has_prefix(url, "/_test/"))
 		return;
 	bool page = srv->polite && polite_is_page(srv->polite, (unsigned)q->host, url);
-	pstats_begin(srv->pstats, (unsigned)q->host, url, page, ts_now_ns(), &q->verdict);
+	pstats_begin(srv->pstats, (unsigned)q->host, url, page, &q->verdict);
 	q->counted = true;
 }
 

@@ -155,7 +155,7 @@ struct pstats *pstats_new(unsigned nhosts, unsigned rate_limit);
 void pstats_set_port(struct pstats *ps, unsigned port);
 void pstats_free(struct pstats *ps);
 void pstats_begin(struct pstats *ps, unsigned host, const char *path, bool page,
-		  uint64_t now_ns, struct pverdict *v);
+		  struct pverdict *v);
 void pstats_served(struct pstats *ps, unsigned host, const char *url, unsigned status);
 void pstats_end(struct pstats *ps, unsigned host);
 void pstats_reset(struct pstats *ps);

@@ -76,11 +76,6 @@ int hosts_index(const struct ts_hosts *h, const struct sockaddr *sa)
 	return i <= h->n ? (int)i : -1;
 }
 
-unsigned hosts_count(const struct ts_hosts *h)
-{
-	return h->n;
-}
-
 /* A non-blocking listen socket on host i's address and port; -1 with errno on failure. */
 static int listen_on(unsigned i, unsigned port)
 {

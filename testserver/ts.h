@@ -132,7 +132,6 @@ struct ts_hosts;
 
 struct ts_hosts *hosts_listen(unsigned n, unsigned port);
 unsigned hosts_port(const struct ts_hosts *h);
-unsigned hosts_count(const struct ts_hosts *h);
 void hosts_name(unsigned i, char *buf, size_t len);
 struct sockaddr;
 int hosts_index(const struct ts_hosts *h, const struct sockaddr *sa);

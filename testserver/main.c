@@ -59,8 +59,9 @@ static const struct option_def {
 
 static const char usage[] =
 	"Usage: " TS_PROG " [OPTIONS]\n"
-	"The weft project's test web server. Listens on 127.0.0.1 only; once listening it\n"
-	"prints \"PORT <n>\" on stdout. Exits cleanly on SIGTERM or SIGINT.\n"
+	"The weft project's test web server. Listens on 127.0.0.1 only (--hosts: also on\n"
+	"127.1.X.Y); once listening it prints \"PORT <n>\" on stdout. Exits cleanly on\n"
+	"SIGTERM or SIGINT.\n"
 	"\n"
 	"Server:\n"
 	"  --port N          port to listen on (default 0: an ephemeral port)\n"

@@ -22,7 +22,8 @@
 
 enum opt_id {
 	O_PORT, O_PORT_FILE, O_THREADS, O_CONN_LIMIT, O_LATENCY, O_LOG, O_DIR, O_PREFIX,
-	O_SITE, O_FANOUT, O_SEED, O_EXPECT, O_BIG_BYTES, O_SLOW_MS, O_HELP, O_COUNT
+	O_SITE, O_FANOUT, O_SEED, O_EXPECT, O_BIG_BYTES, O_SLOW_MS, O_HOSTS, O_RATE_LIMIT,
+	O_RETRY_DATE, O_CRAWL_DELAY, O_STATS, O_HELP, O_COUNT
 };
 
 enum opt_type { T_FLAG, T_STR, T_NUM };
@@ -47,14 +48,20 @@ static const struct option_def {
 	{"--expect", O_EXPECT, T_STR, 0, 0},
 	{"--big-bytes", O_BIG_BYTES, T_NUM, 1, (uint64_t)1 << 32},
 	{"--slow-ms", O_SLOW_MS, T_NUM, 0, 3600000},
+	{"--hosts", O_HOSTS, T_NUM, 1, 10000},
+	{"--rate-limit", O_RATE_LIMIT, T_NUM, 1, 1000000000},
+	{"--retry-after-date", O_RETRY_DATE, T_FLAG, 0, 0},
+	{"--crawl-delay", O_CRAWL_DELAY, T_STR, 0, 0},
+	{"--stats", O_STATS, T_STR, 0, 0},
 	{"--help", O_HELP, T_FLAG, 0, 0},
 	{"-h", O_HELP, T_FLAG, 0, 0},
 };
 
 static const char usage[] =
 	"Usage: " TS_PROG " [OPTIONS]\n"
-	"The weft project's test web server. Listens on 127.0.0.1 only; once listening it\n"
-	"prints \"PORT <n>\" on stdout. Exits cleanly on SIGTERM or SIGINT.\n"
+	"The weft project's test web server. Listens on 127.0.0.1 only (--hosts: also on\n"
+	"127.1.X.Y); once listening it prints \"PORT <n>\" on stdout. Exits cleanly on\n"
+	"SIGTERM or SIGINT.\n"
 	"\n"
 	"Server:\n"
 	"  --port N          port to listen on (default 0: an ephemeral port)\n"
@@ -73,6 +80,15 @@ static const char usage[] =
 	"  --expect FILE     write the expected crawl of the site (JSON lines) to FILE\n"
 	"  --big-bytes N     size of /big/ pages (default 1048576)\n"
 	"  --slow-ms MS      extra latency of /slow/ pages (default 200)\n"
+	"Many hosts (politeness tests):\n"
+	"  --hosts N         also listen on 127.1.X.Y for hosts 1..N (same port), count\n"
+	"                    per-host politeness: GET /_test/polite-stats on any host\n"
+	"  --site M          with --hosts: M pages per host, robots.txt, sitemaps\n"
+	"  --rate-limit K    every K-th page request per host gets 429, Retry-After: 1\n"
+	"  --retry-after-date  send Retry-After as an HTTP-date\n"
+	"  --crawl-delay D   add Crawl-delay: D to robots.txt\n"
+	"  --stats FILE      write the politeness accounting (JSON) to FILE at exit\n"
+	"  --expect FILE     with --hosts --site: the page URLs a polite crawl requests\n"
 	"Every mode also serves the /_test/ endpoints (see testserver/README.md).\n";
 
 /* Parse one numeric option value; prints a clear error and returns false if bad. */
@@ -109,6 +125,11 @@ static void store(struct ts_config *cfg, enum opt_id id, const char *s, uint64_t
 	case O_EXPECT: cfg->expect = s; break;
 	case O_BIG_BYTES: cfg->big_bytes = (size_t)v; break;
 	case O_SLOW_MS: cfg->slow_ms = (unsigned)v; break;
+	case O_HOSTS: cfg->hosts = (unsigned)v; break;
+	case O_RATE_LIMIT: cfg->rate_limit = (unsigned)v; break;
+	case O_RETRY_DATE: cfg->retry_after_date = true; break;
+	case O_CRAWL_DELAY: cfg->crawl_delay = s; break;
+	case O_STATS: cfg->stats = s; break;
 	default: break;
 	}
 }
@@ -160,6 +181,39 @@ static int parse_args(int argc, char **argv, struct ts_config *cfg, bool seen[O_
 	return -1;
 }
 
+/* A Crawl-delay value: digits with at most one '.', greater than zero. */
+static bool valid_delay(const char *s)
+{
+	bool dot = false, nonzero = false;
+	if (!*s || strlen(s) > 16)
+		return false;
+	for (; *s; s++) {
+		if (*s == '.' && !dot)
+			dot = true;
+		else if (*s >= '0' && *s <= '9')
+			nonzero = nonzero || *s != '0';
+		else
+			return false;
+	}
+	return nonzero;
+}
+
+/* Checks of the --hosts family of options; the error text or NULL. */
+static const char *validate_hosts(const struct ts_config *cfg, const bool seen[O_COUNT])
+{
+	if (cfg->hosts && cfg->site_n && (seen[O_FANOUT] || seen[O_BIG_BYTES] || seen[O_SLOW_MS]))
+		return "--fanout, --big-bytes and --slow-ms do not apply to --hosts --site";
+	if ((seen[O_RATE_LIMIT] || seen[O_CRAWL_DELAY]) && !(cfg->hosts && cfg->site_n))
+		return "--rate-limit and --crawl-delay need --hosts and --site";
+	if (seen[O_RETRY_DATE] && !seen[O_RATE_LIMIT])
+		return "--retry-after-date needs --rate-limit";
+	if (seen[O_STATS] && !cfg->hosts)
+		return "--stats needs --hosts";
+	if (cfg->crawl_delay && !valid_delay(cfg->crawl_delay))
+		return "--crawl-delay: expected a positive number of seconds, e.g. 2 or 0.5";
+	return NULL;
+}
+
 /* Cross-option checks; returns false after printing the problem. */
 static bool validate(const struct ts_config *cfg, const bool seen[O_COUNT])
 {
@@ -176,6 +230,8 @@ static bool validate(const struct ts_config *cfg, const bool seen[O_COUNT])
 		err = "--prefix needs --dir";
 	if (cfg->prefix && (cfg->prefix[0] != '/' || cfg->prefix[strlen(cfg->prefix) - 1] != '/'))
 		err = "--prefix must start and end with '/'";
+	if (!err)
+		err = validate_hosts(cfg, seen);
 	if (err) {
 		fprintf(stderr, TS_PROG ": %s\n", err);
 		return false;
@@ -213,8 +269,13 @@ static bool write_port_file(const char *file, unsigned port)
 }
 
 /* Everything that needs the bound port, then the PORT line. */
-static bool announce(const struct ts_config *cfg, struct site *site, unsigned port)
+static bool announce(const struct ts_config *cfg, struct site *site, struct polite *polite,
+		     unsigned port)
 {
+	if (polite && cfg->expect && polite_write_expect(polite, cfg->expect) != 0) {
+		fprintf(stderr, TS_PROG ": --expect '%s': cannot write it\n", cfg->expect);
+		return false;
+	}
 	if (site && !site_set_port(site, port)) {
 		fprintf(stderr, TS_PROG ": out of memory building the site\n");
 		return false;
@@ -247,6 +308,7 @@ int main(int argc, char **argv)
 				.slow_ms = 200};
 	bool seen[O_COUNT] = {0};
 	struct site *site = NULL;
+	struct polite *polite = NULL;
 	struct ts_server *srv = NULL;
 	sigset_t set;
 	unsigned port = 0;
@@ -262,20 +324,27 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	raise_nofile();
-	if (cfg.site_n) {
+	if (cfg.site_n && cfg.hosts) {
+		polite = polite_new(cfg.hosts, cfg.site_n, cfg.seed, cfg.crawl_delay);
+		if (!polite) {
+			fprintf(stderr, TS_PROG ": out of memory building the site\n");
+			goto out;
+		}
+	} else if (cfg.site_n) {
 		site = site_new(cfg.site_n, cfg.fanout, cfg.seed, cfg.big_bytes, cfg.slow_ms);
 		if (!site) {
 			fprintf(stderr, TS_PROG ": out of memory building the site\n");
 			goto out;
 		}
 	}
-	srv = server_start(&cfg, site, &port);
-	if (!srv || !announce(&cfg, site, port))
+	srv = server_start(&cfg, site, polite, &port);
+	if (!srv || !announce(&cfg, site, polite, port))
 		goto out;
 	wait_for_signal(&set, cfg.log);
 	rc = 0;
 out:
 	server_stop(srv);
 	site_free(site);
+	polite_free(polite);
 	return rc;
 }

@@ -19,7 +19,14 @@
  * needs no lock. Shutdown: quiesce (stop accepting), resume everything that is delayed,
  * stop the daemon, then join the timer.
  *
- * URL space: /_test/... is handled by hostile.c in every mode (its endpoint table is at the
+ * --hosts N: the daemon has no listen socket (MHD_USE_NO_LISTEN_SOCKET); hosts.c binds
+ * 127.0.0.1 and 127.1.X.Y, accepts, and hands connections over with MHD_add_connection.
+ * A request's host is its connection's local address. pstats.c accounts every non-/_test/
+ * request per host (begin in the access handler's first call, end in the completion
+ * callback) and decides rate-limit 429s; polite.c serves the many-host site (--site).
+ *
+ * URL space: /_test/polite-stats and /_test/polite-reset (--hosts) are answered here;
+ * other /_test/... is handled by hostile.c in every mode (its endpoint table is at the
  * top of hostile.c and in README.md); everything else by the generated site (--site), the
  * directory (--dir), or 404.
  */
@@ -30,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -45,6 +54,9 @@ struct ts_server {
 	struct ts_delay *delay;
 	struct site *site;
 	struct hostile *hostile;
+	struct ts_hosts *hosts;		/* --hosts: the listen sockets and their acceptor */
+	struct pstats *pstats;		/* --hosts: politeness accounting */
+	struct polite *polite;		/* --hosts --site: the many-host site */
 };
 
 /* Per-request context. */
@@ -54,6 +66,9 @@ struct req {
 	bool built;		/* reply has been computed */
 	bool pending;		/* suspended; reply is queued when resumed */
 	unsigned status;	/* status sent, for --log */
+	bool counted;		/* in the politeness accounting (pstats_begin done) */
+	int host;		/* --hosts: index of the local address, -1 if unknown */
+	struct pverdict verdict;	/* --hosts: what the rate limit said */
 	uint64_t t0;		/* when the request line arrived */
 	char method[16];
 	char *uri;		/* raw URI, only with --log */
@@ -71,6 +86,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	if (!q)
 		return NULL;
 	q->t0 = ts_now_ns();
+	q->host = -1;
 	if (srv->cfg->log)
 		q->uri = strdup(uri);
 	return q;
@@ -83,21 +99,85 @@ static bool method_reply(const char *method, struct ts_reply *r)
 	return MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
 }
 
+/*
+ * Retry-After for a rate-limited request: delta-seconds rounded up (at least 1), or with
+ * --retry-after-date the HTTP-date of the block's end rounded up to the next second, so
+ * a client that waits as told never arrives early.
+ */
+static void retry_after(const struct ts_config *cfg, uint64_t retry_ns, char *buf, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+	uint64_t secs = (retry_ns + 999999999u) / 1000000000u;
+	if (!cfg->retry_after_date) {
+		snprintf(buf, len, "%llu", (unsigned long long)(secs ? secs : 1));
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t end = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec + retry_ns;
+	time_t t = (time_t)((end + 999999999u) / 1000000000u);
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static bool limited_reply(const struct ts_config *cfg, const struct pverdict *v,
+			  struct ts_reply *r)
+{
+	char ra[64];
+	retry_after(cfg, v->retry_ns, ra, sizeof ra);
+	if (!ts_html_reply(r, 429, "Too Many Requests", "Rate limited: retry later."))
+		return false;
+	return MHD_add_response_header(r->resp, MHD_HTTP_HEADER_RETRY_AFTER, ra) == MHD_YES;
+}
+
+/* /_test/polite-stats and /_test/polite-reset (--hosts); false if url is neither. */
+static bool polite_test_reply(struct ts_server *srv, const char *url, struct ts_reply *r,
+			      bool *ok)
+{
+	struct sb b = {0};
+	if (strcmp(url, "/_test/polite-reset") == 0) {
+		pstats_reset(srv->pstats);
+		*ok = ts_html_reply(r, 200, "Reset", "Politeness counters reset.");
+		return true;
+	}
+	if (strcmp(url, "/_test/polite-stats") != 0)
+		return false;
+	pstats_json(srv->pstats, &b);
+	r->resp = ts_resp_sb(&b, "application/json");
+	r->status = 200;
+	*ok = r->resp != NULL;
+	return true;
+}
+
+/* The site's answer: the many-host site, the generated site, the directory, or 404. */
+static bool site_reply(struct ts_server *srv, const struct req *q, const char *url,
+		       struct ts_reply *r)
+{
+	if (srv->polite)
+		return polite_handle(srv->polite, q->host > 0 ? (unsigned)q->host : 0, url, r);
+	if (srv->site)
+		return site_handle(srv->site, url, r);
+	if (srv->cfg->dir)
+		return dir_handle(srv->cfg, url, r);
+	return ts_html_reply(r, 404, "Not Found", "This server serves only /_test/ here.");
+}
+
 /* Compute the reply for a request; on failure it becomes a 500. */
 static void dispatch(struct ts_server *srv, struct MHD_Connection *c, const char *url,
-		     const char *method, struct ts_reply *r)
+		     const char *method, struct req *q)
 {
+	struct ts_reply *r = &q->reply;
 	bool ok;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		ok = method_reply(method, r);
+	else if (q->verdict.limited)
+		ok = limited_reply(srv->cfg, &q->verdict, r);
+	else if (srv->pstats && polite_test_reply(srv, url, r, &ok))
+		;
 	else if (ts_has_prefix(url, "/_test/"))
 		ok = hostile_handle(srv->hostile, c, url + strlen("/_test/"), r);
-	else if (srv->site)
-		ok = site_handle(srv->site, url, r);
-	else if (srv->cfg->dir)
-		ok = dir_handle(srv->cfg, url, r);
 	else
-		ok = ts_html_reply(r, 404, "Not Found", "This server serves only /_test/ here.");
+		ok = site_reply(srv, q, url, r);
 	if (ok && r->resp)
 		return;
 	if (r->resp && !r->shared)
@@ -125,6 +205,34 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *q)
 	return ret;
 }
 
+/* The host index of the local address c was accepted on, or -1. */
+static int conn_host(struct ts_server *srv, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	return hosts_index(srv->hosts, (struct sockaddr *)&ss);
+}
+
+/*
+ * --hosts: the request's headers are complete: note its host and, unless it is a /_test/
+ * request, start its politeness accounting (ended in on_completed, which MHD calls for
+ * every request whose access handler ran) and ask the rate limit.
+ */
+static void account_begin(struct ts_server *srv, struct MHD_Connection *c, const char *url,
+			  struct req *q)
+{
+	q->host = conn_host(srv, c);
+	if (q->host < 0 || ts_has_prefix(url, "/_test/"))
+		return;
+	bool page = srv->polite && polite_is_page(srv->polite, (unsigned)q->host, url);
+	pstats_begin(srv->pstats, (unsigned)q->host, url, page, &q->verdict);
+	q->counted = true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -140,6 +248,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* Headers only. Queueing now would make MHD discard the rest of the request
 		 * and close the connection: answer in the final call instead. */
 		q->started = true;
+		if (srv->pstats)
+			account_begin(srv, c, url, q);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -149,8 +259,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (q->built)
 		return send_reply(c, q);
 	snprintf(q->method, sizeof q->method, "%s", method);
-	dispatch(srv, c, url, method, &q->reply);
+	dispatch(srv, c, url, method, q);
 	q->built = true;
+	if (q->counted)
+		pstats_served(srv->pstats, (unsigned)q->host, url, q->reply.status);
 	uint64_t delay_ms = (uint64_t)srv->cfg->latency_ms + q->reply.delay_ms;
 	if (delay_ms > 0) {
 		q->pending = true;
@@ -174,6 +286,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		fprintf(stderr, "%s %s %u %.1fms%s\n", q->method, q->uri ? q->uri : "?",
 			q->status, ms, ok ? "" : " (aborted)");
 	}
+	if (q->counted)
+		pstats_end(srv->pstats, (unsigned)q->host);
 	if (q->reply.resp && !q->reply.shared)
 		MHD_destroy_response(q->reply.resp);
 	free(q->uri);
@@ -215,11 +329,57 @@ static struct MHD_Daemon *start_daemon(struct ts_server *srv)
 }
 
 /*
- * Start listening on 127.0.0.1:cfg->port (0 = ephemeral); *port_out gets the bound port.
- * The site (if any) is served but stays owned by the caller.
+ * --hosts: a daemon without a listen socket; hosts.c accepts on the N+1 addresses and
+ * hands the connections over (see there why not one daemon per address).
+ */
+static struct MHD_Daemon *start_hosts_daemon(struct ts_server *srv)
+{
+	const struct ts_config *cfg = srv->cfg;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+	if (cfg->log)
+		flags |= MHD_USE_ERROR_LOG;
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+				MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+				MHD_OPTION_CONNECTION_LIMIT, connection_limit(cfg),
+				MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_POOL_BYTES,
+				MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				MHD_OPTION_END);
+}
+
+/*
+ * --hosts: bind the addresses, start the daemon and the acceptor. The port is known
+ * before any thread that serves requests exists, so the site reads it without a lock.
+ */
+static bool start_hosts(struct ts_server *srv, struct polite *polite, unsigned *port_out)
+{
+	const struct ts_config *cfg = srv->cfg;
+	srv->hosts = hosts_listen(cfg->hosts, cfg->port);
+	srv->pstats = pstats_new(cfg->hosts + 1, cfg->rate_limit);
+	if (!srv->hosts || !srv->pstats)
+		return false;
+	*port_out = hosts_port(srv->hosts);
+	pstats_set_port(srv->pstats, *port_out);
+	srv->polite = polite;
+	if (polite)
+		polite_set_port(polite, *port_out);
+	srv->daemon = start_hosts_daemon(srv);
+	if (!srv->daemon) {
+		fprintf(stderr, TS_PROG ": cannot start the HTTP daemon\n");
+		return false;
+	}
+	return hosts_run(srv->hosts, srv->daemon);
+}
+
+/*
+ * Start listening on 127.0.0.1:cfg->port (0 = ephemeral), or with --hosts on all the
+ * hosts' addresses; *port_out gets the bound port. The site or many-host site (if any)
+ * is served but stays owned by the caller.
  */
 struct ts_server *server_start(const struct ts_config *cfg, struct site *site,
-			       unsigned *port_out)
+			       struct polite *polite, unsigned *port_out)
 {
 	struct ts_server *srv = calloc(1, sizeof *srv);
 	if (!srv)
@@ -232,6 +392,11 @@ struct ts_server *server_start(const struct ts_config *cfg, struct site *site,
 	srv->hostile = hostile_new(srv->delay);
 	if (!srv->hostile)
 		goto fail;
+	if (cfg->hosts) {
+		if (!start_hosts(srv, polite, port_out))
+			goto fail;
+		return srv;
+	}
 	srv->daemon = start_daemon(srv);
 	if (!srv->daemon) {
 		fprintf(stderr, TS_PROG ": cannot listen on 127.0.0.1:%u (port in use?)\n",
@@ -247,19 +412,27 @@ fail:
 	return NULL;
 }
 
-/* Stop accepting, release every delayed connection, stop the daemon, free everything. */
+/*
+ * Stop accepting, release every delayed connection, stop the daemon (every request is
+ * complete then), write --stats, free everything.
+ */
 void server_stop(struct ts_server *srv)
 {
 	if (!srv)
 		return;
+	hosts_stop(srv->hosts);
 	if (srv->daemon) {
-		MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+		MHD_socket fd = srv->hosts ? MHD_INVALID_SOCKET : MHD_quiesce_daemon(srv->daemon);
 		delay_shutdown(srv->delay);
 		MHD_stop_daemon(srv->daemon);
 		if (fd != MHD_INVALID_SOCKET)
 			close(fd);
+		if (srv->pstats && srv->cfg->stats)
+			pstats_write(srv->pstats, srv->cfg->stats);
 	}
 	delay_free(srv->delay);
 	hostile_free(srv->hostile);
+	hosts_free(srv->hosts);
+	pstats_free(srv->pstats);
 	free(srv);
 }

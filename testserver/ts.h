@@ -7,6 +7,8 @@
  * hostile.c (the /_test/ endpoints) -- and delay.c holds the one timer thread that resumes
  * suspended connections when their deadline passes (latency without blocking a worker).
  * expect.c computes the expected crawl of the generated site; util.c has small helpers.
+ * With --hosts, hosts.c listens on many loopback addresses, pstats.c keeps per-host
+ * politeness counters (one mutex per host) and polite.c serves the many-host site.
  *
  * Threading: every mode handler runs on a libmicrohttpd worker thread and must be
  * thread-safe; shared state is either immutable after startup, published with atomics
@@ -43,6 +45,11 @@ struct ts_config {
 	const char *expect;	/* --expect FILE, or NULL */
 	size_t big_bytes;	/* body size of /big/ pages */
 	unsigned slow_ms;	/* extra latency of /slow/ pages */
+	unsigned hosts;		/* --hosts: loopback hosts 1..N besides 127.0.0.1, 0 = off */
+	unsigned rate_limit;	/* --rate-limit K: every K-th page request per host gets 429 */
+	bool retry_after_date;	/* --retry-after-date: HTTP-date form of Retry-After */
+	const char *crawl_delay;	/* --crawl-delay: robots.txt Crawl-delay value, or NULL */
+	const char *stats;	/* --stats FILE: politeness accounting written at exit */
 };
 
 /*
@@ -119,12 +126,59 @@ bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *pat
 
 bool ts_gzip(const void *in, size_t len, void **out, size_t *out_len);
 
+/* ---- hosts.c (--hosts) ---- */
+
+struct ts_hosts;
+
+struct ts_hosts *hosts_listen(unsigned n, unsigned port);
+unsigned hosts_port(const struct ts_hosts *h);
+void hosts_name(unsigned i, char *buf, size_t len);
+struct sockaddr;
+int hosts_index(const struct ts_hosts *h, const struct sockaddr *sa);
+bool hosts_run(struct ts_hosts *h, struct MHD_Daemon *daemon);
+void hosts_stop(struct ts_hosts *h);
+void hosts_free(struct ts_hosts *h);
+
+/* ---- pstats.c (--hosts) ---- */
+
+struct pstats;
+
+/* What the rate limit decided for one request. */
+struct pverdict {
+	bool limited;		/* answer 429 */
+	bool violation;		/* the host was blocked when it arrived */
+	uint64_t retry_ns;	/* time until the block ends */
+};
+
+struct pstats *pstats_new(unsigned nhosts, unsigned rate_limit);
+void pstats_set_port(struct pstats *ps, unsigned port);
+void pstats_free(struct pstats *ps);
+void pstats_begin(struct pstats *ps, unsigned host, const char *path, bool page,
+		  struct pverdict *v);
+void pstats_served(struct pstats *ps, unsigned host, const char *url, unsigned status);
+void pstats_end(struct pstats *ps, unsigned host);
+void pstats_reset(struct pstats *ps);
+void pstats_json(struct pstats *ps, struct sb *b);
+bool pstats_write(struct pstats *ps, const char *file);
+
+/* ---- polite.c (--hosts N --site M) ---- */
+
+struct polite;
+
+struct polite *polite_new(unsigned nhosts, uint32_t pages, uint64_t seed,
+			  const char *crawl_delay);
+void polite_set_port(struct polite *p, unsigned port);
+void polite_free(struct polite *p);
+bool polite_is_page(const struct polite *p, unsigned host, const char *path);
+bool polite_handle(struct polite *p, unsigned host, const char *path, struct ts_reply *r);
+int polite_write_expect(const struct polite *p, const char *file);
+
 /* ---- server.c ---- */
 
 struct ts_server;
 
 struct ts_server *server_start(const struct ts_config *cfg, struct site *site,
-			       unsigned *port_out);
+			       struct polite *polite, unsigned *port_out);
 void server_stop(struct ts_server *srv);
 
 #endif

@@ -116,6 +116,15 @@ bool ts_spawn_logged(struct ts_proc *p, const char *const *args, const char *err
 	return true;
 }
 
+void ts_host_origin(const struct ts_proc *p, unsigned i, char *buf, size_t len)
+{
+	if (i == 0)
+		snprintf(buf, len, "http://127.0.0.1:%u", p->port);
+	else
+		snprintf(buf, len, "http://127.1.%u.%u:%u", (i - 1) / 250, (i - 1) % 250 + 1,
+			 p->port);
+}
+
 /* waitpid with a deadline; the decoded exit status or -1. */
 static int wait_exit(pid_t pid, double timeout_s)
 {

@@ -20,6 +20,11 @@ struct ts_proc {
 	char base[64];		/* "http://127.0.0.1:<port>" */
 };
 
+/*
+ * With --hosts: the origin "http://ADDR:<port>" of host i (0 = 127.0.0.1, i >= 1 =
+ * 127.1.X.Y with X = (i-1)/250, Y = (i-1)%250+1: the server's scheme) into buf.
+ */
+void ts_host_origin(const struct ts_proc *p, unsigned i, char *buf, size_t len);
 /* Start the server with args (NULL-terminated, program name excluded); false on error. */
 bool ts_spawn(struct ts_proc *p, const char *const *args);
 /* Same, with the server's stderr going to the file err_path. */

@@ -34,6 +34,19 @@ static const char crawl_help[] =
 	"      --include RE     only follow URLs matching this extended regex (repeatable)\n"
 	"      --exclude RE     never follow URLs matching this extended regex (repeatable)\n"
 	"  -q, --quiet          no summary on standard error\n"
+	"      --no-skipped     no records for URLs found but not fetched (robots, scope,\n"
+	"                       depth, max-pages); text output summarises them in one line\n"
+	"\nPoliteness (HTTP; the fake web has no robots.txt and no per-host limit by default):\n"
+	"  -P, --max-per-host N requests in flight per host (default 6; 0 = unlimited, for\n"
+	"                       benchmarking your own server)\n"
+	"      --delay SECONDS  between request starts to one host (default 0); the larger of\n"
+	"                       this and robots.txt's Crawl-delay applies\n"
+	"      --no-robots      do not fetch or obey robots.txt (an explicit opt-out)\n"
+	"      --ignore-crawl-delay  obey robots.txt rules but not its Crawl-delay\n"
+	"      --max-crawl-delay S   cap on Crawl-delay (default 30)\n"
+	"      --max-backoff S  cap on one host block after a 429/503, Retry-After\n"
+	"                       included (default 60)\n"
+	"      --sitemap        also start from /sitemap.xml and robots.txt's Sitemap: lines\n"
 	"\nHTTP options:\n"
 	"  -A, --user-agent UA  User-Agent header (default weft/VERSION)\n"
 	"  -H, --header 'N: v'  an extra request header (repeatable)\n"
@@ -73,6 +86,18 @@ static int bad(const char *opt, const char *val, const char *why)
 {
 	fprintf(stderr, "weft crawl: %s '%s': %s\n", opt, val, why);
 	return EXIT_USAGE;
+}
+
+/* Seconds: a decimal number from 0 to a day. */
+static int parse_secs(const char *opt, const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v <= 86400))
+		return bad(opt, s, "expected seconds from 0 to 86400");
+	*out = v;
+	return 0;
 }
 
 static int set_scope(struct crawl_opts *o, const char *s)
@@ -133,7 +158,19 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 	case 'I': return add_pattern(o->include, &o->cfg.n_include, "--include", arg);
 	case 'X': return add_pattern(o->exclude, &o->cfg.n_exclude, "--exclude", arg);
 	case 'q': o->quiet = true; return 0;
-	case 'A': o->http.user_agent = arg; return 0;
+	case 'P':
+		if (!parse_int(arg, 0, 1000000, &v))
+			return bad("--max-per-host", arg, "expected an integer >= 0");
+		o->cfg.max_per_host = (int)v;
+		return 0;
+	case 'y': return parse_secs("--delay", arg, &o->cfg.delay);
+	case 'Y': return parse_secs("--max-crawl-delay", arg, &o->cfg.max_crawl_delay);
+	case 'b': return parse_secs("--max-backoff", arg, &o->cfg.max_backoff);
+	case 'N': o->cfg.robots = WEFT_ROBOTS_OFF; return 0;
+	case 'i': o->cfg.ignore_crawl_delay = true; return 0;
+	case 's': o->cfg.sitemaps = true; return 0;
+	case 'n': o->cfg.no_skipped = true; return 0;
+	case 'A': o->http.user_agent = arg; o->cfg.robots_agent = arg; return 0;
 	case 'H': return add_pattern(o->headers, &o->http.n_headers, "--header", arg);
 	case 'B':
 		if (!parse_int(arg, 1, LONG_MAX, &v))
@@ -175,6 +212,14 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 		{ "include", required_argument, NULL, 'I' },
 		{ "exclude", required_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "max-per-host", required_argument, NULL, 'P' },
+		{ "delay", required_argument, NULL, 'y' },
+		{ "max-crawl-delay", required_argument, NULL, 'Y' },
+		{ "max-backoff", required_argument, NULL, 'b' },
+		{ "no-robots", no_argument, NULL, 'N' },
+		{ "ignore-crawl-delay", no_argument, NULL, 'i' },
+		{ "sitemap", no_argument, NULL, 's' },
+		{ "no-skipped", no_argument, NULL, 'n' },
 		{ "user-agent", required_argument, NULL, 'A' },
 		{ "header", required_argument, NULL, 'H' },
 		{ "max-body", required_argument, NULL, 'B' },
@@ -195,7 +240,7 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 	o->cfg.include = o->include;
 	o->cfg.exclude = o->exclude;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qhA:H:L:", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qhA:H:L:P:", longs, NULL)) != -1) {
 		int rc = apply_opt(o, ch, optarg);
 		if (rc)
 			return rc;

@@ -311,7 +311,7 @@ static int on_rule(struct builder *b, bool allow, struct span v)
 		return WEFT_OK;
 	struct rule ru = { .allow = allow, .anchored = v.s[v.n - 1] == '$' };
 	size_t n = v.n - ru.anchored;
-	if (grow(&b->pat, &b->pat_cap, b->pat_n, 3 * n, 1))
+	if (grow(&b->pat, &b->pat_cap, b->pat_n, 3 * n + 1, 1)) /* never NULL, even for "$" */
 		return WEFT_E_NOMEM;
 	char *out = b->pat + b->pat_n;
 	size_t m = normalise(out, v.s, n, false);

@@ -2,7 +2,7 @@
  * fuzz_robots.c -- libFuzzer target for the robots.txt module (src/core/robots.h): parse the
  * input as a body for two agents ("weft", and "" which only "*" groups reach) and use its
  * lines as paths and URLs too. Checks what a crawl relies on; any violation aborts:
- *   - "/robots.txt" is always allowed, and every path is disallowed by disallow_all();
+ *   - "/robots.txt" is always allowed, and disallow_all() allows nothing else;
  *   - parsing is deterministic (a second parse answers every path the same);
  *   - %-encoding equivalence: a path answers the same with its letters and digits written
  *     as lower-case %xx;
@@ -56,14 +56,18 @@ static void check_path(const struct weft__robots *a, const struct weft__robots *
 	bool ok = weft__robots_allowed(a, p, n);
 	if (weft__robots_allowed(b, p, n) != ok)
 		fail("not deterministic", p, n);
-	bool is_robots = n == 11 && memcmp(p, "/robots.txt", 11) == 0;
-	if (weft__robots_allowed(deny, p, n) != is_robots)
-		fail("disallow_all answered wrong", p, n);
+	/* disallow_all allows /robots.txt (however spelled) and nothing else, and every object
+	 * allows what it allows */
+	bool deny_ok = weft__robots_allowed(deny, p, n);
+	if (n == 11 && memcmp(p, "/robots.txt", 11) == 0 && !deny_ok)
+		fail("disallow_all disallowed /robots.txt", p, n);
+	if (deny_ok && (!ok || n < 10 || !memchr(p, 't', n)))
+		fail("disallow_all allowed something else than /robots.txt", p, n);
 	if (memchr(p, '%', n))
 		return; /* re-encoding next to an existing '%' would change its meaning */
 	char enc[3 * MAX_PATH];
 	size_t m = encode_alnum(enc, p, n);
-	if (weft__robots_allowed(a, enc, m) != ok)
+	if (weft__robots_allowed(a, enc, m) != ok || weft__robots_allowed(deny, enc, m) != deny_ok)
 		fail("%-encoded letters answer differently", p, n);
 }
 

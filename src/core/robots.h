@@ -28,7 +28,8 @@ struct weft__robots;
  * is allowed. A user-agent line's value counts up to its first character outside
  * [A-Za-z0-9_-], so "User-agent: weft/1.0" names "weft". Lenient like most crawlers: a leading
  * (even partial) UTF-8 BOM is skipped, and "Disallow /x" without the colon is accepted. An
- * empty `agent` names no group. Returns WEFT_OK or WEFT_E_NOMEM / WEFT_E_INVAL.
+ * `agent` that is empty or not a product token names no group (only "*" groups apply).
+ * Returns WEFT_OK or WEFT_E_NOMEM / WEFT_E_INVAL.
  */
 int weft__robots_parse(struct weft__robots **out, const char *body, size_t len,
 		       const char *agent);

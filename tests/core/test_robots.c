@@ -10,6 +10,7 @@
  * Without the shared test data the whole program exits 77 (skip) before any check.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,8 @@ static void one_case(struct tally *t, const json_t *c)
 	t->g_listed += why != NULL;
 	if (why && got == want)
 		CHECK_FAIL("%s is listed as a deliberate difference but passes", id);
+	if (why)
+		printf("robots: %s differs on purpose: %s\n", id, why);
 	if (!why && got != want)
 		CHECK_FAIL("%s (%s): got %d, want %d", id, jstr(c, "name"), got, want);
 }
@@ -549,6 +552,56 @@ static void test_url_edge(void)
 	free(p);
 }
 
+struct shared {
+	const struct weft__robots *r;
+	int mismatches;
+};
+
+static const char *const thread_paths[] = { "/a", "/a/b", "/b.pdf", "/docs/x.pdf", "/c?d",
+					    "/robots.txt", "/e%7e", "/e~/f", "/" };
+
+static bool thread_answer(const struct weft__robots *r, size_t i)
+{
+	return allowed(r, thread_paths[i % (sizeof thread_paths / sizeof thread_paths[0])]);
+}
+
+static void *query_many(void *arg)
+{
+	struct shared *s = arg;
+	for (size_t i = 0; i < 20000; i++)
+		if (thread_answer(s->r, i) != thread_answer(s->r, i % 9))
+			s->mismatches++;
+	return NULL;
+}
+
+/* One parsed object queried by several threads at once, without locks. */
+static void test_threads(void)
+{
+	struct weft__robots *r = parse("User-agent: *\nDisallow: /a\nAllow: /a/\n"
+				       "Disallow: /*.pdf$\nAllow: /docs/\nDisallow: /e~\n",
+				       "weft");
+	REQUIRE(r);
+	pthread_t t[4];
+	struct shared s[4];
+	int started = 0;
+	for (int i = 0; i < 4; i++) {
+		s[i] = (struct shared){ r, 0 };
+		if (pthread_create(&t[i], NULL, query_many, &s[i]) == 0)
+			started++;
+		else
+			break;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(s[i].mismatches, 0);
+	}
+	CHECK(started > 0);
+	CHECK(!allowed(r, "/a") && allowed(r, "/a/b") && !allowed(r, "/e%7E/f"));
+	CHECK(!allowed(r, "/b.pdf") && allowed(r, "/docs/x.html"));
+	CHECK(!allowed(r, "/docs/x.pdf")); /* the .pdf$ rule is longer than /docs/ */
+	weft__robots_free(&r);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -628,6 +681,7 @@ int main(void)
 	RUN(test_encoding);
 	RUN(test_matching);
 	RUN(test_url_edge);
+	RUN(test_threads);
 	RUN(test_huge_body);
 	return check_report();
 }

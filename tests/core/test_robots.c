@@ -552,6 +552,91 @@ static void test_url_edge(void)
 	free(p);
 }
 
+/* Reference matcher for the differential test: pat ('*', final '$') against all of s. */
+static bool ref_match(const char *pat, const char *s)
+{
+	if (*pat == '\0')
+		return true;
+	if (pat[0] == '$' && pat[1] == '\0')
+		return *s == '\0';
+	if (*pat == '*') {
+		for (;; s++) {
+			if (ref_match(pat + 1, s))
+				return true;
+			if (!*s)
+				return false;
+		}
+	}
+	return *s == *pat && ref_match(pat + 1, s + 1);
+}
+
+static uint32_t rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*s >> 33);
+}
+
+/* A random string over alphabet (no "**"), starting with first if it is not NUL. */
+static void rnd_str(char *out, size_t maxlen, const char *alphabet, char first, uint64_t *seed)
+{
+	size_t n = 0, len = 1 + rnd(seed) % maxlen, k = strlen(alphabet);
+	if (first)
+		out[n++] = first;
+	while (n < len) {
+		char c = alphabet[rnd(seed) % k];
+		if (!(c == '*' && n && out[n - 1] == '*'))
+			out[n++] = c;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * The indexed matcher against a brute-force one (every rule, longest wins, Allow on a tie) on
+ * random rule sets and paths over a small alphabet, so prefixes collide and wildcards overlap.
+ */
+static void test_differential(void)
+{
+	enum { NRULES = 300, NPATHS = 3000 };
+	static char pats[NRULES][16];
+	static bool allow[NRULES];
+	uint64_t seed = 42;
+	int diffs = 0;
+	for (int round = 0; round < 4; round++) {
+		char body[NRULES * 32] = "User-agent: *\n";
+		size_t n = strlen(body);
+		for (int i = 0; i < NRULES; i++) {
+			rnd_str(pats[i], 9, "/ab.*", rnd(&seed) % 4 ? '/' : '*', &seed);
+			if (rnd(&seed) % 4 == 0)
+				strcat(pats[i], "$");
+			allow[i] = rnd(&seed) % 2;
+			n += (size_t)snprintf(body + n, sizeof body - n, "%s: %s\n",
+					      allow[i] ? "Allow" : "Disallow", pats[i]);
+		}
+		struct weft__robots *r = NULL;
+		REQUIRE(weft__robots_parse(&r, body, n, "weft") == 0);
+		for (int p = 0; p < NPATHS; p++) {
+			char path[16];
+			rnd_str(path, 12, "/ab.", '/', &seed);
+			size_t best = 0;
+			bool want = true, found = false;
+			for (int i = 0; i < NRULES; i++) {
+				size_t len = strlen(pats[i]);
+				if (!ref_match(pats[i], path) || (found && len < best) ||
+				    (found && len == best && (want || !allow[i])))
+					continue;
+				found = true;
+				best = len;
+				want = allow[i];
+			}
+			if (allowed(r, path) != want && diffs++ < 5)
+				CHECK_FAIL("round %d path %s: got %d, want %d", round, path, !want,
+					   want);
+		}
+		weft__robots_free(&r);
+	}
+	CHECK_INT(diffs, 0);
+}
+
 struct shared {
 	const struct weft__robots *r;
 	int mismatches;
@@ -682,6 +767,7 @@ int main(void)
 	RUN(test_matching);
 	RUN(test_url_edge);
 	RUN(test_threads);
+	RUN(test_differential);
 	RUN(test_huge_body);
 	return check_report();
 }

@@ -202,15 +202,19 @@ static size_t normalise(char *out, const char *in, size_t n, bool path)
 	return m;
 }
 
-/* Does path p[0..n) differ from its normal form? (Conservative: any '%' says yes.) */
-static bool needs_normalising(const char *p, size_t n)
+/*
+ * 0 when path p[0..n) is its own normal form (it starts with '/' and holds only literal
+ * octets), else a bound on the length of its normal form with the leading '/' (a non-literal
+ * octet, '%' included, becomes at most 3). So most paths are matched where they are.
+ */
+static size_t normal_bound(const char *p, size_t n)
 {
-	if (n == 0 || p[0] != '/')
-		return true;
+	size_t extra = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!literal((unsigned char)p[i]))
-			return true;
-	return false;
+			extra += 2;
+	bool slash = n > 0 && p[0] == '/';
+	return extra || !slash ? n + extra + 1 : 0;
 }
 
 /* ---- parsing ---- */
@@ -696,10 +700,10 @@ bool weft__robots_allowed(const struct weft__robots *r, const char *path_query, 
 		return false;
 	char stack[STACKBUF], *heap = NULL;
 	const char *p = path_query;
-	size_t n = len;
-	if (needs_normalising(path_query, len)) {
+	size_t n = len, bound = normal_bound(path_query, len);
+	if (bound) {
 		char *buf = stack;
-		if (3 * len + 1 > sizeof(stack) && !(buf = heap = malloc(3 * len + 1)))
+		if (bound > sizeof(stack) && !(buf = heap = malloc(bound)))
 			return false; /* out of memory: the cautious answer */
 		n = 0;
 		if (len == 0 || path_query[0] != '/')

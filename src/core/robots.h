@@ -7,7 +7,7 @@
  * most 24 hours.
  *
  * A parsed object is immutable: any number of threads may query it at once without locks.
- * Matching allocates nothing unless the URL's normalised path is longer than 1 KiB.
+ * Matching allocates nothing unless a path's normal form (see below) is longer than 1 KiB.
  */
 #ifndef WEFT_ROBOTS_H
 #define WEFT_ROBOTS_H

@@ -1,19 +1,22 @@
 /*
  * robots.c -- robots.txt per RFC 9309: one pass over the lines keeps the rules of the groups
  * that apply to our product token (and, in case none does, those of the "*" groups), then the
- * chosen rules are normalised, sorted by priority and indexed so that matching a URL is a walk
- * over the few rules that could match it, without allocating.
+ * chosen rules are normalised and indexed so that matching a URL looks only at the rules that
+ * could match it, without allocating.
  *
  * Hand-written because Debian 12 packages no robots.txt library for C: Google's reference
  * parser (google/robotstxt) is C++ and not packaged. Its test expectations (in the shared test
  * data) guided the lenient corners; no code was taken from it.
  *
- * Rule order: priority = length of the normalised pattern as written ('*' and '$' count one
- * octet each), longest first, Allow before Disallow on a tie; the first matching rule decides.
- * Index: a rule whose literal prefix (the octets before its first '*') has at least KEYLEN
- * octets can only match paths starting with those octets, so it is filed in a bucket by a
- * hash of them; the others go to the short list. A path is checked against its bucket and the
- * short list, merged in rule order.
+ * Priority: the length of the normalised pattern as written ('*' and '$' count one octet
+ * each); the longest matching rule decides, Allow wins a tie.
+ *
+ * Index: a rule can only match paths that start with its literal prefix (the octets before its
+ * first '*'). Rules are grouped by literal prefix in a hash table keyed by that prefix; a path
+ * is hashed one octet at a time, and at each length some prefix has, the group with exactly
+ * the path's prefix is looked up. So a lookup costs one pass over (at most) the longest prefix
+ * plus the rules whose prefix the path really starts with. Rules starting with '*' have no
+ * prefix and are tried on every path: files have a few of them, not thousands.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,7 +27,7 @@
 
 #include "core/robots.h"
 
-enum { KEYLEN = 4, NBUCKETS = 256, STACKBUF = 1024 };
+enum { STACKBUF = 1024 };
 
 struct rule {
 	uint32_t off;  /* pattern at pat + off: normalised, without a final '$' or '*' */
@@ -35,14 +38,20 @@ struct rule {
 	bool anchored; /* it ended with '$': the path must end where the pattern does */
 };
 
+/* A group of rules sharing one literal prefix: rules[first .. first + count). */
+struct slot {
+	uint32_t first, count; /* count 0: an empty slot */
+};
+
 struct weft__robots {
-	struct rule *rules; /* prio descending, Allow first on a tie */
+	struct rule *rules; /* those starting with '*' first, then grouped by literal prefix */
 	size_t n_rules;
+	size_t n_wild; /* rules[0 .. n_wild) start with '*' */
 	char *pat;
-	uint32_t *shortlist; /* indexes of rules with lit < KEYLEN, ascending */
-	size_t n_short;
-	uint32_t *bucketed; /* the others, by bucket: start[h] .. start[h + 1], ascending */
-	uint32_t start[NBUCKETS + 1];
+	struct slot *slots; /* open addressing, mask + 1 of them */
+	size_t mask;
+	uint8_t *has_len; /* has_len[L]: some group's prefix has L octets (1 <= L <= max_lit) */
+	size_t max_lit;
 	double delay;
 	char *smap;         /* sitemap values, each NUL-terminated */
 	uint32_t *smap_off; /* where each starts */
@@ -193,15 +202,19 @@ static size_t normalise(char *out, const char *in, size_t n, bool path)
 	return m;
 }
 
-/* Does path p[0..n) differ from its normal form? (Conservative: any '%' says yes.) */
-static bool needs_normalising(const char *p, size_t n)
+/*
+ * 0 when path p[0..n) is its own normal form (it starts with '/' and holds only literal
+ * octets), else a bound on the length of its normal form with the leading '/' (a non-literal
+ * octet, '%' included, becomes at most 3). So most paths are matched where they are.
+ */
+static size_t normal_bound(const char *p, size_t n)
 {
-	if (n == 0 || p[0] != '/')
-		return true;
+	size_t extra = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!literal((unsigned char)p[i]))
-			return true;
-	return false;
+			extra += 2;
+	bool slash = n > 0 && p[0] == '/';
+	return extra || !slash ? n + extra + 1 : 0;
 }
 
 /* ---- parsing ---- */
@@ -302,7 +315,7 @@ static int on_rule(struct builder *b, bool allow, struct span v)
 		return WEFT_OK;
 	struct rule ru = { .allow = allow, .anchored = v.s[v.n - 1] == '$' };
 	size_t n = v.n - ru.anchored;
-	if (grow(&b->pat, &b->pat_cap, b->pat_n, 3 * n, 1))
+	if (grow(&b->pat, &b->pat_cap, b->pat_n, 3 * n + 1, 1)) /* never NULL, even for "$" */
 		return WEFT_E_NOMEM;
 	char *out = b->pat + b->pat_n;
 	size_t m = normalise(out, v.s, n, false);
@@ -414,46 +427,89 @@ static size_t bom_len(const char *s, size_t n)
 
 /* ---- the finished object ---- */
 
-static int by_priority(const void *pa, const void *pb)
+/* Order for the index: rules starting with '*' first, then by literal prefix (glibc's
+ * qsort_r: parsing may run in several threads at once). */
+static int by_prefix(const void *pa, const void *pb, void *pat)
 {
 	const struct rule *a = pa, *b = pb;
-	if (a->prio != b->prio)
-		return a->prio > b->prio ? -1 : 1;
-	if (a->allow != b->allow)
-		return a->allow ? -1 : 1;
-	return a->off < b->off ? -1 : a->off > b->off;
+	if ((a->lit == 0) != (b->lit == 0))
+		return a->lit == 0 ? -1 : 1;
+	if (a->lit != b->lit)
+		return a->lit < b->lit ? -1 : 1;
+	return memcmp((char *)pat + a->off, (char *)pat + b->off, a->lit);
 }
 
-static unsigned bucket_of(const char *p)
+#define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+
+/* One more octet of a prefix's hash (FNV-1a): a path's prefixes are hashed in one pass. */
+static uint64_t hash_step(uint64_t h, char c)
 {
-	uint32_t h = 0;
-	for (int i = 0; i < KEYLEN; i++)
-		h = h * 131u + (unsigned char)p[i];
-	return (h ^ (h >> 11)) & (NBUCKETS - 1);
+	return (h ^ (unsigned char)c) * UINT64_C(0x100000001b3);
 }
 
-/* Sort the rules and file them into the short list and the buckets. */
+static size_t slot_of(uint64_t h, size_t mask)
+{
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* The group whose prefix is p[0..len) (h: its hash), or NULL. */
+static const struct slot *find_group(const struct weft__robots *r, uint64_t h, const char *p,
+				      size_t len)
+{
+	for (size_t i = slot_of(h, r->mask);; i = (i + 1) & r->mask) {
+		const struct slot *s = &r->slots[i];
+		if (s->count == 0)
+			return NULL;
+		const struct rule *ru = &r->rules[s->first];
+		if (ru->lit == len && memcmp(r->pat + ru->off, p, len) == 0)
+			return s;
+	}
+}
+
+static void add_group(struct weft__robots *r, uint32_t first, uint32_t count)
+{
+	const struct rule *ru = &r->rules[first];
+	uint64_t h = FNV_OFFSET;
+	for (size_t k = 0; k < ru->lit; k++)
+		h = hash_step(h, r->pat[ru->off + k]);
+	size_t i = slot_of(h, r->mask);
+	while (r->slots[i].count)
+		i = (i + 1) & r->mask;
+	r->slots[i] = (struct slot){ first, count };
+	r->has_len[ru->lit] = 1;
+}
+
+static bool same_prefix(const struct weft__robots *r, const struct rule *a, const struct rule *b)
+{
+	return a->lit == b->lit && memcmp(r->pat + a->off, r->pat + b->off, a->lit) == 0;
+}
+
+/* Sort the rules into groups and fill the hash table (at most half full). */
 static int build_index(struct weft__robots *r)
 {
 	if (r->n_rules)
-		qsort(r->rules, r->n_rules, sizeof(*r->rules), by_priority);
-	r->shortlist = malloc((r->n_rules + 1) * sizeof(uint32_t));
-	r->bucketed = malloc((r->n_rules + 1) * sizeof(uint32_t));
-	if (!r->shortlist || !r->bucketed)
-		return WEFT_E_NOMEM;
-	memset(r->start, 0, sizeof(r->start));
-	for (size_t i = 0; i < r->n_rules; i++)
-		if (r->rules[i].lit >= KEYLEN)
-			r->start[bucket_of(r->pat + r->rules[i].off) + 1]++;
-	for (int h = 0; h < NBUCKETS; h++)
-		r->start[h + 1] += r->start[h];
-	uint32_t fill[NBUCKETS];
-	memcpy(fill, r->start, sizeof(fill));
+		qsort_r(r->rules, r->n_rules, sizeof(*r->rules), by_prefix, r->pat);
+	size_t groups = 0;
 	for (size_t i = 0; i < r->n_rules; i++) {
-		if (r->rules[i].lit >= KEYLEN)
-			r->bucketed[fill[bucket_of(r->pat + r->rules[i].off)]++] = (uint32_t)i;
-		else
-			r->shortlist[r->n_short++] = (uint32_t)i;
+		if (r->rules[i].lit == 0)
+			r->n_wild++;
+		else if (i == r->n_wild || !same_prefix(r, &r->rules[i - 1], &r->rules[i]))
+			groups++;
+		if (r->rules[i].lit > r->max_lit)
+			r->max_lit = r->rules[i].lit;
+	}
+	size_t cap = 4;
+	while (cap < 2 * groups)
+		cap *= 2;
+	r->mask = cap - 1;
+	r->slots = calloc(cap, sizeof(*r->slots));
+	r->has_len = calloc(r->max_lit + 1, 1);
+	if (!r->slots || !r->has_len)
+		return WEFT_E_NOMEM;
+	for (size_t i = r->n_wild, j; i < r->n_rules; i = j) {
+		for (j = i + 1; j < r->n_rules && same_prefix(r, &r->rules[i], &r->rules[j]); j++)
+			;
+		add_group(r, (uint32_t)i, (uint32_t)(j - i));
 	}
 	return WEFT_OK;
 }
@@ -525,8 +581,7 @@ int weft__robots_disallow_all(struct weft__robots **out)
 		weft__robots_free(out);
 		return WEFT_E_NOMEM;
 	}
-	r->n_rules = r->n_short = 1;
-	r->shortlist[0] = 0;
+	r->n_rules = r->n_wild = 1;
 	return WEFT_OK;
 }
 
@@ -537,8 +592,8 @@ void weft__robots_free(struct weft__robots **pr)
 	struct weft__robots *r = *pr;
 	free(r->rules);
 	free(r->pat);
-	free(r->shortlist);
-	free(r->bucketed);
+	free(r->slots);
+	free(r->has_len);
 	free(r->smap);
 	free(r->smap_off);
 	free(r);
@@ -546,6 +601,25 @@ void weft__robots_free(struct weft__robots **pr)
 }
 
 /* ---- matching ---- */
+
+/* First place of pat[0..m) (m > 0) in s[0..n). For the short needles and haystacks of robots
+ * rules and paths a memchr/memcmp loop is several times faster than memmem's setup; long
+ * ones go to memmem, which is linear in the worst case. */
+static const char *find(const char *s, size_t n, const char *pat, size_t m)
+{
+	if (m > 16 && n > 256)
+		return memmem(s, n, pat, m);
+	while (n >= m) {
+		const char *c = memchr(s, pat[0], n - m + 1);
+		if (!c)
+			return NULL;
+		if (memcmp(c + 1, pat + 1, m - 1) == 0)
+			return c;
+		n -= (size_t)(c + 1 - s);
+		s = c + 1;
+	}
+	return NULL;
+}
 
 /*
  * pat[0..m) (what follows a '*') against s[0..n): each '*'-separated segment at its leftmost
@@ -559,7 +633,7 @@ static bool match_wild(const char *pat, size_t m, const char *s, size_t n, bool 
 		size_t seg = star ? (size_t)(star - pat) : m;
 		if (!star && anchored)
 			return n >= seg && memcmp(s + n - seg, pat, seg) == 0;
-		const char *hit = memmem(s, n, pat, seg);
+		const char *hit = find(s, n, pat, seg);
 		if (!hit)
 			return false;
 		size_t used = (size_t)(hit - s) + seg;
@@ -584,25 +658,40 @@ static bool rule_matches(const struct weft__robots *r, const struct rule *ru, co
 			  ru->anchored);
 }
 
-/* The first rule (in priority order) matching normalised path p decides; none: allowed. */
+/* The best matching rule so far. */
+struct verdict {
+	bool found, allow;
+	uint32_t prio;
+};
+
+/* Let rules[i] decide if it beats v and matches p. */
+static void consider(const struct weft__robots *r, size_t i, const char *p, size_t n,
+		     struct verdict *v)
+{
+	const struct rule *ru = &r->rules[i];
+	if (v->found && (ru->prio < v->prio || (ru->prio == v->prio && (v->allow || !ru->allow))))
+		return;
+	if (rule_matches(r, ru, p, n))
+		*v = (struct verdict){ true, ru->allow, ru->prio };
+}
+
+/* The longest matching rule decides (Allow on a tie); none: allowed. */
 static bool decide(const struct weft__robots *r, const char *p, size_t n)
 {
-	size_t a = 0, an = r->n_short, b = 0, bn = 0;
-	if (n >= KEYLEN) {
-		unsigned h = bucket_of(p);
-		b = r->start[h];
-		bn = r->start[h + 1];
+	struct verdict v = { 0 };
+	for (size_t i = 0; i < r->n_wild; i++)
+		consider(r, i, p, n, &v);
+	uint64_t h = FNV_OFFSET;
+	size_t lim = n < r->max_lit ? n : r->max_lit;
+	for (size_t len = 1; len <= lim; len++) {
+		h = hash_step(h, p[len - 1]);
+		if (!r->has_len[len])
+			continue;
+		const struct slot *s = find_group(r, h, p, len);
+		for (size_t i = 0; s && i < s->count; i++)
+			consider(r, s->first + i, p, n, &v);
 	}
-	while (a < an || b < bn) {
-		uint32_t i;
-		if (b == bn || (a < an && r->shortlist[a] < r->bucketed[b]))
-			i = r->shortlist[a++];
-		else
-			i = r->bucketed[b++];
-		if (rule_matches(r, &r->rules[i], p, n))
-			return r->rules[i].allow;
-	}
-	return true;
+	return !v.found || v.allow;
 }
 
 bool weft__robots_allowed(const struct weft__robots *r, const char *path_query, size_t len)
@@ -611,10 +700,10 @@ bool weft__robots_allowed(const struct weft__robots *r, const char *path_query, 
 		return false;
 	char stack[STACKBUF], *heap = NULL;
 	const char *p = path_query;
-	size_t n = len;
-	if (needs_normalising(path_query, len)) {
+	size_t n = len, bound = normal_bound(path_query, len);
+	if (bound) {
 		char *buf = stack;
-		if (3 * len + 1 > sizeof(stack) && !(buf = heap = malloc(3 * len + 1)))
+		if (bound > sizeof(stack) && !(buf = heap = malloc(bound)))
 			return false; /* out of memory: the cautious answer */
 		n = 0;
 		if (len == 0 || path_query[0] != '/')

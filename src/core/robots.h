@@ -7,7 +7,7 @@
  * most 24 hours.
  *
  * A parsed object is immutable: any number of threads may query it at once without locks.
- * Matching allocates nothing unless the URL's normalised path is longer than 1 KiB.
+ * Matching allocates nothing unless a path's normal form (see below) is longer than 1 KiB.
  */
 #ifndef WEFT_ROBOTS_H
 #define WEFT_ROBOTS_H
@@ -28,7 +28,8 @@ struct weft__robots;
  * is allowed. A user-agent line's value counts up to its first character outside
  * [A-Za-z0-9_-], so "User-agent: weft/1.0" names "weft". Lenient like most crawlers: a leading
  * (even partial) UTF-8 BOM is skipped, and "Disallow /x" without the colon is accepted. An
- * empty `agent` names no group. Returns WEFT_OK or WEFT_E_NOMEM / WEFT_E_INVAL.
+ * `agent` that is empty or not a product token names no group (only "*" groups apply).
+ * Returns WEFT_OK or WEFT_E_NOMEM / WEFT_E_INVAL.
  */
 int weft__robots_parse(struct weft__robots **out, const char *body, size_t len,
 		       const char *agent);

@@ -30,6 +30,14 @@
 #include <string.h>
 
 #define BLOCK_NS 1000000000u	/* how long a rate-limit 429 blocks its host */
+/*
+ * A request that arrives within this long of the 429 being sent was already on its way, or
+ * was started by a client that had not yet read the 429 (it sits in the socket while the
+ * client handles another answer that came at the same moment): it is refused like any other
+ * request in the block, but not counted as a violation. A client that waits out Retry-After
+ * never comes near it; one that ignores the block arrives later than this.
+ */
+#define GRACE_NS 50000000u	/* 50 ms: a sanitizer build on two busy cores is slow */
 #define MAX_DUP_LIST 20		/* duplicate URLs listed per host in the JSON */
 
 struct url_count {
@@ -185,12 +193,12 @@ void pstats_begin(struct pstats *ps, unsigned host, const char *path, bool page,
 	if (ts_has_prefix(path, "/private/"))
 		a->private_req++;
 	if (a->blocked_until > now_ns) {
-		a->violations++;
+		if (now_ns >= a->blocked_until - BLOCK_NS + GRACE_NS)
+			a->violations++;
 		v->violation = v->limited = true;
 		v->retry_ns = a->blocked_until - now_ns;
 	} else if (page && ps->rate_limit && ++a->pages % ps->rate_limit == 0) {
-		a->blocked_until = now_ns + BLOCK_NS;
-		v->limited = true;
+		v->limited = true; /* the block starts when the 429 is sent (pstats_end) */
 		v->retry_ns = BLOCK_NS;
 	}
 	if (v->limited)
@@ -209,11 +217,13 @@ void pstats_served(struct pstats *ps, unsigned host, const char *url, unsigned s
 	pthread_mutex_unlock(&a->mu);
 }
 
-/* The request is over (response sent, or the connection ended). */
-void pstats_end(struct pstats *ps, unsigned host)
+/* The request is over: its reply is queued, or the connection ended. */
+void pstats_end(struct pstats *ps, unsigned host, bool block)
 {
 	struct host_acct *a = &ps->h[host];
 	pthread_mutex_lock(&a->mu);
+	if (block)
+		a->blocked_until = ts_now_ns() + BLOCK_NS;
 	a->in_flight--;
 	pthread_mutex_unlock(&a->mu);
 }

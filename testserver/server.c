@@ -67,6 +67,7 @@ struct req {
 	bool pending;		/* suspended; reply is queued when resumed */
 	unsigned status;	/* status sent, for --log */
 	bool counted;		/* in the politeness accounting (pstats_begin done) */
+	bool ended;		/* ... and ended (pstats_end done) */
 	int host;		/* --hosts: index of the local address, -1 if unknown */
 	struct pverdict verdict;	/* --hosts: what the rate limit said */
 	uint64_t t0;		/* when the request line arrived */
@@ -191,10 +192,21 @@ static void dispatch(struct ts_server *srv, struct MHD_Connection *c, const char
 }
 
 /* Queue the stored reply and drop our reference to it. */
-static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *q)
+/*
+ * Queue q's reply. For the politeness accounting the request ends here, before the client can
+ * see a byte of the answer, so a client that starts its next request on receiving this one is
+ * never counted as overlapping it; and a rate-limit 429's block starts here, when its
+ * Retry-After starts counting for the client.
+ */
+static enum MHD_Result send_reply(struct ts_server *srv, struct MHD_Connection *c, struct req *q)
 {
 	enum MHD_Result ret = MHD_NO;
 	q->pending = false;
+	if (q->counted && !q->ended) {
+		q->ended = true;
+		pstats_end(srv->pstats, (unsigned)q->host,
+			   q->verdict.limited && !q->verdict.violation);
+	}
 	if (q->reply.resp) {
 		ret = MHD_queue_response(c, q->reply.status, q->reply.resp);
 		if (!q->reply.shared)
@@ -257,7 +269,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (q->built)
-		return send_reply(c, q);
+		return send_reply(srv, c, q);
 	snprintf(q->method, sizeof q->method, "%s", method);
 	dispatch(srv, c, url, method, q);
 	q->built = true;
@@ -269,7 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (delay_suspend(srv->delay, c, q->t0 + delay_ms * 1000000u))
 			return MHD_YES;
 	}
-	return send_reply(c, q);
+	return send_reply(srv, c, q);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -286,8 +298,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		fprintf(stderr, "%s %s %u %.1fms%s\n", q->method, q->uri ? q->uri : "?",
 			q->status, ms, ok ? "" : " (aborted)");
 	}
-	if (q->counted)
-		pstats_end(srv->pstats, (unsigned)q->host);
+	if (q->counted && !q->ended) /* never answered: the connection ended first */
+		pstats_end(srv->pstats, (unsigned)q->host, false);
 	if (q->reply.resp && !q->reply.shared)
 		MHD_destroy_response(q->reply.resp);
 	free(q->uri);

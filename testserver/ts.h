@@ -156,7 +156,9 @@ void pstats_free(struct pstats *ps);
 void pstats_begin(struct pstats *ps, unsigned host, const char *path, bool page,
 		  struct pverdict *v);
 void pstats_served(struct pstats *ps, unsigned host, const char *url, unsigned status);
-void pstats_end(struct pstats *ps, unsigned host);
+/* The request's reply is queued (or the connection ended). block: it was a rate-limit 429, so
+   the host's block starts now. */
+void pstats_end(struct pstats *ps, unsigned host, bool block);
 void pstats_reset(struct pstats *ps);
 void pstats_json(struct pstats *ps, struct sb *b);
 bool pstats_write(struct pstats *ps, const char *file);

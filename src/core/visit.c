@@ -309,7 +309,7 @@ static int on_loc(void *cookie, enum weft__sitemap_kind kind, const char *url)
 
 /* A fetched sitemap: its URLs into kids; a parse error or a limit becomes the record's error. */
 static int sitemap_kids(struct weft_crawl *c, const struct weft__job *job,
-			struct weft_response *resp, struct weft__jobs *kids)
+			struct weft_response *resp, struct weft__jobs *kids, size_t *n_locs)
 {
 	if (resp->error != WEFT_FE_NONE || resp->status < 200 || resp->status >= 300)
 		return WEFT_OK;
@@ -318,7 +318,7 @@ static int sitemap_kids(struct weft_crawl *c, const struct weft__job *job,
 	char err[256] = "";
 	int rc = weft__sitemap_parse(job->url->s, resp->body ? resp->body : "", resp->body_len,
 				     on_loc, &x, &st, err, sizeof(err));
-	resp->n_links = st.urls + st.children;
+	*n_locs = st.urls + st.children;
 	if (rc == WEFT_E_NOMEM)
 		return rc;
 	if (rc != WEFT_OK)
@@ -377,12 +377,15 @@ int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch
 		return WEFT_OK;
 	}
 	check_redirect(job, resp);
+	size_t n_locs = 0;
 	if (job->kind == WEFT__JOB_SITEMAP)
-		rc = sitemap_kids(c, job, resp, kids);
+		rc = sitemap_kids(c, job, resp, kids, &n_locs);
 	count(c, resp);
 
 	struct weft_record rec;
 	fill_record(&rec, job, resp);
+	if (job->kind == WEFT__JOB_SITEMAP)
+		rec.n_links = n_locs; /* the URLs it listed (they are not kept as links) */
 	weft__report_record(c, &rec);
 
 	if (rc == WEFT_OK && job->kind == WEFT__JOB_PAGE)

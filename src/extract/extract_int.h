@@ -235,7 +235,7 @@ void weft__on_a_end(struct weft_html *h);
 void weft__on_resource(struct weft_html *h, unsigned id);
 /* Records: the current tag's id (and a's name) are anchors. */
 void weft__on_anchors(struct weft_html *h);
-/* Records: text of the data state inside an <a> (raw bytes); a run ends at a tag or comment. */
+/* Records: text of the data state inside an <a> (raw bytes); a run ends at every '<'. */
 void weft__on_text(struct weft_html *h, const unsigned char *p, size_t n);
 void weft__on_text_end(struct weft_html *h);
 /* Records: h->hold became true (a body starts that a frameset may replace). */

@@ -126,7 +126,6 @@ static void new_tag(struct weft_html *h, bool end)
 	h->tag = 0;
 	h->tag_flags = 0;
 	h->want = h->have = h->cur = 0;
-	h->slot = 0;
 	h->val_over = false;
 	h->val.n = 0;
 }
@@ -272,8 +271,12 @@ static void watch(struct weft_html *h, const unsigned char *p, size_t n)
 static void rec_data(struct weft_html *h, const unsigned char *p, size_t i, size_t end,
 		     bool lt)
 {
-	if (h->a_open && !h->text_full && end > i)
-		weft__on_text(h, p + i, end - i);
+	if (h->a_open) {
+		if (!h->text_full && end > i)
+			weft__on_text(h, p + i, end - i);
+		if (lt) /* a text run ends at every '<' (a '<' that is text is added back) */
+			weft__on_text_end(h);
+	}
 	if (lt) {
 		weft__count_lines(h, h->lc, (size_t)(p + end - h->lc));
 		h->lc = p + end;
@@ -309,12 +312,6 @@ static size_t st_text(struct weft_html *h, const unsigned char *p, size_t i, siz
 static size_t st_tag_open(struct weft_html *h, const unsigned char *p, size_t i)
 {
 	unsigned c = p[i];
-	if (h->a_open) { /* records: the '<' is text, or the text run ends */
-		if (c == '!' || c == '/' || c == '?' || is_alpha(c))
-			weft__on_text_end(h);
-		else if (!h->text_full)
-			weft__on_text(h, (const unsigned char *)"<", 1);
-	}
 	if (c == '!') {
 		h->state = S_MARKUP_DECL;
 		h->k = 0;
@@ -335,6 +332,8 @@ static size_t st_tag_open(struct weft_html *h, const unsigned char *p, size_t i)
 	}
 	if (h->watch_text) /* the '<' is text */
 		weft__tree_text(h);
+	if (h->a_open && !h->text_full) /* records: the <a>'s text has it */
+		weft__on_text(h, (const unsigned char *)"<", 1);
 	h->state = S_DATA;
 	return i;
 }

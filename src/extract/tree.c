@@ -566,6 +566,15 @@ static void frameset_open(struct weft_html *h)
 	set_mode(h, M_FRAMESET);
 }
 
+/* Records: an HTML start tag in the document (before its links, if any, are reported). */
+static void rec_start(struct weft_html *h, unsigned id)
+{
+	if (id == WEFT__T_A)
+		weft__on_a_start(h);
+	else if (h->rec_res && ((id >= WEFT__T_IMG && id <= WEFT__T_AUDIO) || id == WEFT__T_SCRIPT))
+		weft__on_resource(h, id);
+}
+
 /* What the element of start tag `id` does, by the HTML rules, before or in the body. */
 static void body_start(struct weft_html *h, unsigned id, unsigned flags)
 {
@@ -574,13 +583,10 @@ static void body_start(struct weft_html *h, unsigned id, unsigned flags)
 	if (h->mode == M_BEFORE_BODY && !(flags & F_HEADISH))
 		set_mode(h, M_BODY);
 	bool counts = h->template_depth == 0;
-	if (h->rec && counts && id >= WEFT__T_IMG && id <= WEFT__T_AUDIO && h->rec_res)
-		weft__on_resource(h, id);
+	if (h->rec && counts)
+		rec_start(h, id);
 	switch (id) {
 	case WEFT__T_A:
-		if (h->rec && counts)
-			weft__on_a_start(h);
-		/* fall through */
 	case WEFT__T_AREA:
 		if (counts && (h->have & WEFT__W_HREF))
 			weft__on_link(h, id == WEFT__T_A ? WEFT_LINK_A : WEFT_LINK_AREA);
@@ -600,9 +606,6 @@ static void body_start(struct weft_html *h, unsigned id, unsigned flags)
 		h->template_depth++;
 		break;
 	case WEFT__T_SCRIPT:
-		if (h->rec && counts && h->rec_res && (h->have & WEFT__W_SRC))
-			weft__on_resource(h, id);
-		/* fall through */
 	case WEFT__T_STYLE:
 	case WEFT__T_XMP:
 	case WEFT__T_NOEMBED:

@@ -290,6 +290,7 @@ struct weft_html {
 	uint8_t xval_over;   /* bit k: h->xval[k] was longer than its cap: dropped */
 	bool val_over;       /* the value was longer than its cap: dropped */
 	bool watch_text;     /* tree.c wants to hear of text in the data state */
+	bool data_hook;      /* watch_text or rec: text in the data state needs a look */
 	uint8_t n_mb;        /* RAW_TRAIL CDATA: bytes of an incomplete character */
 	unsigned char mb[4];
 	size_t name_n;       /* the tag name's length; its first bytes, lower-cased: */

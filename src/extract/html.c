@@ -692,7 +692,8 @@ void weft__on_link(struct weft_html *h, enum weft_link_tag tag)
 		return;
 	}
 	if (h->rec) {
-		nav_record(h, tag, v, n);
+		if (h->sink.link)
+			nav_record(h, tag, v, n);
 		return;
 	}
 	trim(&v, &n);

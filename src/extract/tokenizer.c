@@ -288,10 +288,12 @@ static size_t st_data(struct weft_html *h, const unsigned char *p, size_t i, siz
 {
 	const unsigned char *lt = memchr(p + i, '<', n - i);
 	size_t end = lt ? (size_t)(lt - p) : n;
-	if (h->watch_text)
-		watch(h, p + i, end - i);
-	if (h->rec)
-		rec_data(h, p, i, end, lt != NULL);
+	if (h->data_hook) { /* one test on the common path */
+		if (h->watch_text)
+			watch(h, p + i, end - i);
+		if (h->rec)
+			rec_data(h, p, i, end, lt != NULL);
+	}
 	if (!lt)
 		return n;
 	h->state = S_TAG_OPEN;

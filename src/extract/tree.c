@@ -531,6 +531,7 @@ static void set_mode(struct weft_html *h, unsigned mode)
 	bool held = h->hold;
 	h->mode = (uint8_t)mode;
 	h->watch_text = mode == M_BEFORE_BODY || (mode == M_BODY && h->frameset_ok);
+	h->data_hook = h->watch_text || h->rec;
 	h->hold = mode == M_BODY && h->frameset_ok;
 	if (held && !h->hold && mode != M_FRAMESET)
 		weft__on_release(h);

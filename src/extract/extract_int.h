@@ -252,6 +252,8 @@ void weft__on_body_dropped(struct weft_html *h, bool base_too);
 int weft__value(struct weft_html *h, const char **s, size_t *n);
 /* Records: count the line breaks of p[0..n) (tokenizer input) into h->line. */
 void weft__count_lines(struct weft_html *h, const unsigned char *p, size_t n);
+/* Records: the line of the current tag's '<' (counting up to it if not done yet). */
+unsigned weft__tag_line(struct weft_html *h);
 /* Set up h->dec for the document's encoding (values, RAW_TRAIL CDATA); WEFT_OK or an error. */
 int weft__doc_dec(struct weft_html *h);
 
@@ -300,6 +302,8 @@ struct weft_html {
 	struct weft__buf val; /* the raw bytes of the value of attribute `cur` */
 	struct weft__buf xval[WEFT__X_N]; /* records: the other kept values (WEFT__X_*) */
 	const unsigned char *lc; /* records: line breaks are counted up to here in this piece */
+	const unsigned char *lt; /* records: the last '<' of the data state in it, if its line
+				  * is not counted yet (then h->tag_line is stale) */
 
 	/* The tree facts (tree.c). */
 	uint8_t mode;           /* before body, in body, in frameset, after frameset */

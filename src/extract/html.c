@@ -230,7 +230,8 @@ static void flush(struct weft_html *h)
 		h->body_mark = h->body_cost = 0;
 		return;
 	}
-	memmove(h->pending.p, h->pending.p + i, h->pending.n - i);
+	if (i) /* (pending.p may be NULL when nothing was queued) */
+		memmove(h->pending.p, h->pending.p + i, h->pending.n - i);
 	h->pending.n -= i;
 	h->pending_cost -= cost;
 	h->a_pos -= i;
@@ -271,7 +272,7 @@ static void deliver(struct weft_html *h)
 static void ent_begin(struct weft_html *h, unsigned type, unsigned tag, unsigned attr)
 {
 	struct ent e = { .type = (uint8_t)type, .tag = (uint8_t)tag, .attr = (uint8_t)attr,
-			 .line = h->tag_line };
+			 .line = weft__tag_line(h) };
 	h->ent.n = 0;
 	if (weft__buf_add(&h->ent, &e, sizeof(e)) != WEFT_OK)
 		h->rc = WEFT_E_NOMEM;
@@ -576,19 +577,25 @@ void weft__on_text(struct weft_html *h, const unsigned char *p, size_t n)
 {
 	if (h->template_depth)
 		return; /* template content is not in the <a> */
-	for (size_t i = 0; i < n && h->run.n < RUN_MAX; i++) {
+	if (weft__buf_reserve(&h->run, RUN_MAX) != WEFT_OK) {
+		h->rc = WEFT_E_NOMEM;
+		return;
+	}
+	char *out = h->run.p;
+	size_t k = h->run.n;
+	bool ws_last = h->run_ws;
+	for (size_t i = 0; i < n && k < RUN_MAX; i++) {
 		unsigned c = p[i];
 		if (c == '\0')
 			continue; /* the tree builder drops it */
 		bool ws = is_ascii_ws((char)c);
-		if (ws && h->run_ws)
+		if (ws && ws_last)
 			continue;
-		h->run_ws = ws;
-		if (weft__buf_add(&h->run, ws ? " " : (const char *)p + i, 1) != WEFT_OK) {
-			h->rc = WEFT_E_NOMEM;
-			return;
-		}
+		ws_last = ws;
+		out[k++] = ws ? ' ' : (char)c;
 	}
+	h->run.n = k;
+	h->run_ws = ws_last;
 }
 
 void weft__on_text_end(struct weft_html *h)
@@ -813,6 +820,7 @@ static int reset(struct weft_html *h, const char *page_url, const char *charset)
 	h->pending_cost = h->body_mark = h->body_cost = 0;
 	h->line = 0;
 	h->tag_line = 1;
+	h->lt = h->lc = NULL;
 	h->line_cr = h->a_open = h->text_full = false;
 	h->xval_over = 0;
 	weft__tok_reset(h);
@@ -1005,21 +1013,27 @@ int weft_html_extract(const void *buf, size_t len, const char *page_url, const c
 
 /* ---- line numbers ---------------------------------------------------------------------------- */
 
-/* The number of LF bytes in p[0..n), eight at a time. */
+/* The number of LF bytes in p[0..n). */
 static size_t count_lf(const unsigned char *p, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	size_t k = 0, i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		uint64_t x = w ^ (ones * '\n'); /* LF bytes are 0 */
-		uint64_t t = ((x & ~high) + ~high) | x; /* high bit set where the byte is not 0 */
-		k += (size_t)__builtin_popcountll(~t & high);
+	size_t k = 0;
+	const unsigned char *e = p + n;
+	while ((p = memchr(p, '\n', (size_t)(e - p)))) {
+		k++;
+		p++;
 	}
-	for (; i < n; i++)
-		k += p[i] == '\n';
 	return k;
+}
+
+unsigned weft__tag_line(struct weft_html *h)
+{
+	if (h->lt) {
+		weft__count_lines(h, h->lc, (size_t)(h->lt - h->lc));
+		h->lc = h->lt;
+		h->lt = NULL;
+		h->tag_line = h->line + 1;
+	}
+	return h->tag_line;
 }
 
 void weft__count_lines(struct weft_html *h, const unsigned char *p, size_t n)

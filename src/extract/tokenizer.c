@@ -277,11 +277,8 @@ static void rec_data(struct weft_html *h, const unsigned char *p, size_t i, size
 		if (lt) /* a text run ends at every '<' (a '<' that is text is added back) */
 			weft__on_text_end(h);
 	}
-	if (lt) {
-		weft__count_lines(h, h->lc, (size_t)(p + end - h->lc));
-		h->lc = p + end;
-		h->tag_line = h->line + 1;
-	}
+	if (lt) /* its line is counted only if a record needs it (weft__tag_line()) */
+		h->lt = p + end;
 }
 
 static size_t st_data(struct weft_html *h, const unsigned char *p, size_t i, size_t n)
@@ -847,8 +844,10 @@ static size_t st_cdata_trail(struct weft_html *h, const unsigned char *p, size_t
 void weft__tokenize(struct weft_html *h, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
-	if (h->rec)
+	if (h->rec) {
 		h->lc = p;
+		h->lt = NULL;
+	}
 	/* A long switch, one case per state: each state function consumes what it can. */
 	while (i < n && !h->rc) {
 		switch (h->state) {
@@ -900,8 +899,10 @@ void weft__tokenize(struct weft_html *h, const unsigned char *p, size_t n)
 		case S_CDATA_END: i = st_cdata_edge(h, p, i); break;
 		}
 	}
-	if (h->rec) /* the rest of the piece: the next one starts counting at its start */
+	if (h->rec) { /* the rest of the piece: the next one starts counting at its start */
+		weft__tag_line(h);
 		weft__count_lines(h, h->lc, (size_t)(p + n - h->lc));
+	}
 }
 
 void weft__tok_reset(struct weft_html *h)

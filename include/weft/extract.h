@@ -9,7 +9,8 @@
  * into pieces never changes the links. Character encoding from the HTTP header, a BOM or
  * <meta charset>; queries of non-UTF-8 pages are percent-encoded in the page's encoding, as
  * browsers do. Links may be held back until the base URL is known (at the latest, finish()).
- * Memory stays small whatever the page size: the body is never buffered.
+ * Memory stays small whatever the page size: the body is never buffered. A link checker's
+ * view (every field of each link, resources, the page's anchors) is weft_html_new_sink().
  */
 #ifndef WEFT_EXTRACT_H
 #define WEFT_EXTRACT_H
@@ -73,9 +74,15 @@ WEFT_API int weft_html_reset(struct weft_html *h, const char *page_url, const ch
  * <a>'s text is only known at its end, so an <a> record (and whatever follows it) waits until
  * its </a>, the next <a> start tag, or the end of the document; links may also wait for the
  * base URL, as above, or for a frameset that could still replace the body (their records and
- * anchors are then dropped). All pointers are valid only during the callback; strings are
- * UTF-8 (converted from the page's encoding, character references resolved) and the ones
- * named so are NUL-terminated. How the body is cut into pieces never changes what is reported.
+ * anchors are then dropped). An <a> left open while a megabyte of records queues behind it
+ * goes out early, with its text so far. All pointers are valid only during the callback;
+ * strings are UTF-8 (converted from the page's encoding, character references resolved) and
+ * the ones named so are NUL-terminated. How the body is cut into pieces never changes what is
+ * reported. The old callback's links are exactly the navigation records' url, in order.
+ *
+ * Link text is the text of the data state between <a> and its end (as textContent, but not
+ * the content of script, style, title, textarea and the like, nor of <template>): references
+ * resolved by the rules for text, NUL dropped.
  */
 enum weft_link_kind {
 	WEFT_LINK_NAV = 0,  /* a, area, iframe, frame */
@@ -96,7 +103,8 @@ struct weft_link {
 	size_t rel_len;       /* NULL when absent */
 	const char *tag;      /* lower case: "a", "img", ... */
 	const char *attr;     /* "href", "src", "srcset", "poster", "data" */
-	unsigned line;        /* 1-based line of the tag's '<' (LF, CRLF and CR end a line) */
+	unsigned line;        /* 1-based line of the tag's '<' (LF, CRLF and CR end a line);
+			       * srcset candidates share their tag's */
 	enum weft_link_kind kind;
 	bool nofollow;        /* rel has the token "nofollow" (ASCII case-insensitive) */
 };
@@ -107,9 +115,11 @@ struct weft_link {
 typedef int weft_link_record_fn(void *cookie, const struct weft_link *link);
 /*
  * An anchor a fragment can point at: the value of every non-empty id attribute of an element
- * in the document (HTML, SVG or MathML; not in <template> content), and of every non-empty
- * name attribute of an HTML <a>. As written (references resolved), not NUL-terminated.
- * Duplicates are reported as they occur. A non-zero return stops extraction.
+ * in the document (HTML, SVG or MathML; not in <template> content; in a frameset only frame,
+ * frameset and noframes), and of every non-empty name attribute of an HTML <a>. As written
+ * (references resolved, CR as LF), not NUL-terminated; the first attribute of a name wins.
+ * Duplicates are reported as they occur. Start tags the tree builder merges or ignores (a
+ * second <body>, a stray <td>) still report their id. A non-zero return stops extraction.
  */
 typedef int weft_anchor_fn(void *cookie, const char *id, size_t len);
 

@@ -14,6 +14,11 @@
  * end tag ends raw text. html.c is the API: sniffing, value decoding (charref.c resolves the
  * character references), the base URL and the callback.
  *
+ * Link records (weft_html_new_sink(), h->rec): tree.c also wants the attributes of records
+ * and anchors and calls html.c for them (weft__on_resource(), weft__on_anchors(), the <a>
+ * start and end); the tokenizer hands html.c the data state's text while an <a> is open and
+ * the position of each '<' for line numbers. Without a sink none of it runs.
+ *
  * All state of a document lives in one struct weft_html, defined here because the three
  * stages share it. Nothing here has global mutable state: an extractor belongs to one thread.
  */

@@ -688,6 +688,8 @@ static unsigned rec_want(const struct weft_html *h, unsigned id)
 	if (h->template_depth)
 		return 0;
 	bool anchors = h->sink.anchor != NULL, links = h->sink.link != NULL;
+	if (!anchors && !h->rec_res && id != WEFT__T_A && id != WEFT__T_AREA)
+		return 0; /* the common case of navigation records only */
 	if (h->mode >= M_FRAMESET)
 		return anchors && (id == WEFT__T_FRAME || id == WEFT__T_FRAMESET ||
 				   id == WEFT__T_NOFRAMES) ? WEFT__W_ID : 0;

@@ -17,6 +17,9 @@
  *    U+10FFFF become U+FFFD, 0x80..0x9F the windows-1252 character (as browsers do);
  *  - anything else ("& ", "&#;", unknown names) stays literal.
  * A NUL character becomes U+FFFD (the tokenizer's rule in every attribute value state).
+ * Text (weft__text_decode(), for link text) differs in two ways: a named reference is the
+ * longest name of the table that matches, legacy ones even before '=' or an alphanumeric
+ * ("&copyright" is "(c)right"), and NUL is dropped (the tree builder ignores it in a body).
  *
  * Pure functions over constant tables: safe from any thread.
  */
@@ -28,6 +31,7 @@
 #include "extract/extract_int.h"
 
 #define NAME_MAX_LEN 31 /* the longest name without ';' ("CounterClockwiseContourIntegral") */
+#define LEGACY_MAX_LEN 6 /* the longest legacy name ("frac34", "middot", ...) */
 #define NUM_LIMIT 0x110000u
 
 struct entity {
@@ -143,7 +147,32 @@ static size_t named(const char *s, size_t n, struct weft__buf *out)
 	return len + semi;
 }
 
-int weft__attr_decode(const char *in, size_t n, struct weft__buf *out)
+/*
+ * A named reference in text: the longest name in the table, where names with ';' must match
+ * through it and the legacy names also match without it ("&notit;" is U+00AC then "it;").
+ */
+static size_t named_text(const char *s, size_t n, struct weft__buf *out)
+{
+	size_t len = 0;
+	while (len < n && is_alnum((unsigned char)s[len]))
+		len++;
+	uint32_t cp[2];
+	bool legacy = false;
+	int k = 0;
+	size_t used = 0;
+	if (len <= NAME_MAX_LEN && len < n && s[len] == ';' && (k = weft__entity(s, len, cp, &legacy)))
+		used = len + 1;
+	for (size_t l = len < LEGACY_MAX_LEN ? len : LEGACY_MAX_LEN; !used && l > 0; l--)
+		if ((k = weft__entity(s, l, cp, &legacy)) && legacy)
+			used = l;
+	if (!used)
+		return 0;
+	for (int j = 0; j < k; j++)
+		put_cp(out, cp[j]);
+	return used;
+}
+
+static int decode(const char *in, size_t n, struct weft__buf *out, bool text)
 {
 	/* Every input byte gives at most 3 output bytes (NUL -> U+FFFD; "&nGt;" -> 6 bytes). */
 	if (n > SIZE_MAX / 4 || weft__buf_reserve(out, n * 3 + 8) != WEFT_OK)
@@ -159,17 +188,28 @@ int weft__attr_decode(const char *in, size_t n, struct weft__buf *out)
 			break;
 		i = run + 1;
 		if (in[run] == '\0') {
-			put_cp(out, 0xFFFD);
+			if (!text) /* in text the tree builder drops it */
+				put_cp(out, 0xFFFD);
 			continue;
 		}
 		size_t used = 0;
 		if (i < n && in[i] == '#')
 			used = numeric(in + i, n - i, out);
 		else if (i < n && is_alnum((unsigned char)in[i]))
-			used = named(in + i, n - i, out);
+			used = text ? named_text(in + i, n - i, out) : named(in + i, n - i, out);
 		if (used == 0)
 			out->p[out->n++] = '&';
 		i += used;
 	}
 	return WEFT_OK;
+}
+
+int weft__attr_decode(const char *in, size_t n, struct weft__buf *out)
+{
+	return decode(in, n, out, false);
+}
+
+int weft__text_decode(const char *in, size_t n, struct weft__buf *out)
+{
+	return decode(in, n, out, true);
 }

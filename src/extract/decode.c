@@ -338,7 +338,11 @@ static size_t run_carry(struct weft__dec *d, struct out *o, const unsigned char 
 int weft__dec_run(struct weft__dec *d, const unsigned char *in, size_t n, bool final,
 		  weft__sink_fn *sink, void *arg)
 {
-	struct out o = { .n = 0, .sink = sink, .arg = arg, .rc = 0 };
+	struct out o; /* not `= { ... }`: that would clear the whole buffer on every call */
+	o.n = 0;
+	o.sink = sink;
+	o.arg = arg;
+	o.rc = 0;
 	size_t used = run_carry(d, &o, in, n, final);
 	if (!d->n_carry && used < n && !o.rc) {
 		size_t done = run_any(d, &o, in + used, n - used, final);

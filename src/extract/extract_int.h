@@ -14,6 +14,11 @@
  * end tag ends raw text. html.c is the API: sniffing, value decoding (charref.c resolves the
  * character references), the base URL and the callback.
  *
+ * Link records (weft_html_new_sink(), h->rec): tree.c also wants the attributes of records
+ * and anchors and calls html.c for them (weft__on_resource(), weft__on_anchors(), the <a>
+ * start and end); the tokenizer hands html.c the data state's text while an <a> is open and
+ * the position of each '<' for line numbers. Without a sink none of it runs.
+ *
  * All state of a document lives in one struct weft_html, defined here because the three
  * stages share it. Nothing here has global mutable state: an extractor belongs to one thread.
  */
@@ -154,6 +159,8 @@ int weft__entity(const char *name, size_t len, uint32_t cp[2], bool *legacy);
  * out; WEFT_OK or WEFT_E_NOMEM.
  */
 int weft__attr_decode(const char *in, size_t n, struct weft__buf *out);
+/* As weft__attr_decode(), by the rules for text (data state): longest legacy name prefix. */
+int weft__text_decode(const char *in, size_t n, struct weft__buf *out);
 
 /* ---- tree.c: tag names and the tree-construction facts ---------------------------------- */
 
@@ -166,6 +173,9 @@ enum weft__tag {
 	WEFT__T_TEXTAREA, WEFT__T_TITLE, WEFT__T_PLAINTEXT,
 	WEFT__T_BODY, WEFT__T_BR, WEFT__T_P, WEFT__T_FONT,
 	WEFT__T_FOREIGNOBJECT, WEFT__T_DESC, WEFT__T_MTEXT, WEFT__T_AXML, WEFT__T_MGLYPH,
+	/* Resource elements (link records only; video and audio share hashed counters). */
+	WEFT__T_IMG, WEFT__T_LINK, WEFT__T_SOURCE, WEFT__T_OBJECT, WEFT__T_EMBED,
+	WEFT__T_VIDEO, WEFT__T_AUDIO,
 	WEFT__T_NAMED, /* + k: another name tree.c knows (k unique per name; see its flags) */
 };
 
@@ -177,7 +187,18 @@ enum {
 	WEFT__W_COLOR = 8,    /* font in foreign content: the three make it break out */
 	WEFT__W_FACE = 16,
 	WEFT__W_SIZE = 32,
+	/* Link records only (struct weft_html.rec). */
+	WEFT__W_DATA = 64,    /* object */
+	WEFT__W_SRCSET = 128, /* img, source: value slot WEFT__X_LINK2 */
+	WEFT__W_POSTER = 256, /* video: value slot WEFT__X_LINK2 */
+	WEFT__W_REL = 512,
+	WEFT__W_ALT = 1024,
+	WEFT__W_ID = 2048,
+	WEFT__W_NAME = 4096,  /* a */
 };
+
+/* The values kept besides h->val (href, src, data, encoding): h->xval[] (records only). */
+enum { WEFT__X_LINK2 = 0, WEFT__X_REL, WEFT__X_ALT, WEFT__X_ID, WEFT__X_NAME, WEFT__X_N };
 
 /* The tag id and flags of a lower-case tag name: id in the low byte. */
 unsigned weft__tag_lookup(const char *name, size_t n);
@@ -211,6 +232,19 @@ void weft__tok_plaintext(struct weft_html *h);
 
 /* The current tag is a link element of kind `tag` with its link attribute in h->val. */
 void weft__on_link(struct weft_html *h, enum weft_link_tag tag);
+/* Records: an HTML <a> start tag (with or without href) ends the open <a>'s text. */
+void weft__on_a_start(struct weft_html *h);
+/* Records: </a>. */
+void weft__on_a_end(struct weft_html *h);
+/* Records: the current tag (enum weft__tag `id`) is a resource element in the document. */
+void weft__on_resource(struct weft_html *h, unsigned id);
+/* Records: the current tag's id (and a's name) are anchors. */
+void weft__on_anchors(struct weft_html *h);
+/* Records: text of the data state inside an <a> (raw bytes); a run ends at every '<'. */
+void weft__on_text(struct weft_html *h, const unsigned char *p, size_t n);
+void weft__on_text_end(struct weft_html *h);
+/* Records: h->hold became true (a body starts that a frameset may replace). */
+void weft__on_hold(struct weft_html *h);
 /* The current tag is the first <base> with an href, in h->val. */
 void weft__on_base(struct weft_html *h);
 /* <plaintext>: no element can follow, so the base URL is final. */
@@ -221,6 +255,10 @@ void weft__on_release(struct weft_html *h);
 void weft__on_body_dropped(struct weft_html *h, bool base_too);
 /* The current attribute value (h->val) decoded to UTF-8 with references resolved. */
 int weft__value(struct weft_html *h, const char **s, size_t *n);
+/* Records: count the line breaks of p[0..n) (tokenizer input) into h->line. */
+void weft__count_lines(struct weft_html *h, const unsigned char *p, size_t n);
+/* Records: the line of the current tag's '<' (counting up to it if not done yet). */
+unsigned weft__tag_line(struct weft_html *h);
 /* Set up h->dec for the document's encoding (values, RAW_TRAIL CDATA); WEFT_OK or an error. */
 int weft__doc_dec(struct weft_html *h);
 
@@ -252,11 +290,14 @@ struct weft_html {
 	bool name_done;      /* its name is complete: tag, flags and want are set */
 	uint8_t tag;         /* its enum weft__tag */
 	uint8_t tag_flags;   /* its flags (tree.c) */
-	uint8_t want;        /* its attributes worth keeping (WEFT__W_*) */
-	uint8_t have;        /* of those, the ones seen so far: the first of a name wins */
-	uint8_t cur;         /* the one whose value is being read, 0: none */
+	uint16_t want;       /* its attributes worth keeping (WEFT__W_*) */
+	uint16_t have;       /* of those, the ones seen so far: the first of a name wins */
+	uint16_t cur;        /* the one whose value is being read, 0: none */
+	uint8_t slot;        /* where it goes: 0 h->val, else h->xval[slot - 1] */
+	uint8_t xval_over;   /* bit k: h->xval[k] was longer than its cap: dropped */
 	bool val_over;       /* the value was longer than its cap: dropped */
 	bool watch_text;     /* tree.c wants to hear of text in the data state */
+	bool data_hook;      /* watch_text or rec: text in the data state needs a look */
 	uint8_t n_mb;        /* RAW_TRAIL CDATA: bytes of an incomplete character */
 	unsigned char mb[4];
 	size_t name_n;       /* the tag name's length; its first bytes, lower-cased: */
@@ -264,6 +305,10 @@ struct weft_html {
 	size_t attr_n;       /* the attribute name's length; its first bytes: */
 	char attr[WEFT__ATTR_CAP];
 	struct weft__buf val; /* the raw bytes of the value of attribute `cur` */
+	struct weft__buf xval[WEFT__X_N]; /* records: the other kept values (WEFT__X_*) */
+	const unsigned char *lc; /* records: line breaks are counted up to here in this piece */
+	const unsigned char *lt; /* records: the last '<' of the data state in it, if its line
+				  * is not counted yet (then h->tag_line is stale) */
 
 	/* The tree facts (tree.c). */
 	uint8_t mode;           /* before body, in body, in frameset, after frameset */
@@ -289,13 +334,34 @@ struct weft_html {
 	struct weft__buf conv;          /* a value converted to UTF-8 */
 	struct weft__buf refs;          /* ... with references resolved */
 	struct weft__buf key;           /* the NUL-terminated key handed to the callback */
-	struct weft__buf pending;       /* queued links: tag byte, size_t length, bytes */
+	struct weft__buf pending;       /* queued entries (html.c: struct ent, then bytes) */
+	size_t pending_cost;            /* their size as PENDING_MAX counts it */
 	bool base_seen;                 /* the first <base href> was seen */
 	bool frozen;                    /* the base can no longer change: emit at once */
 	bool plaintext;                 /* after <plaintext>: the rest is text */
 	bool finished;
 	int rc;                         /* the first error or non-zero callback return */
 	size_t n_head;                  /* the first bytes, held until the encoding is known */
+
+	/* Link records (html.c): only with a struct weft_html_sink. */
+	bool rec;                       /* records, not weft_link_fn */
+	bool rec_res;                   /* resources too */
+	struct weft_html_sink sink;
+	unsigned line;                  /* line breaks counted so far (tokenizer input) */
+	bool line_cr;                   /* the last byte counted was a CR */
+	unsigned tag_line;              /* the line of the last '<' in the data state */
+	bool a_open;                    /* an <a> record waits for its text (in a_ent) */
+	bool text_full;                 /* its text is long enough: no more is kept */
+	bool run_ws;                    /* the raw text kept so far ends with whitespace */
+	bool text_sp;                   /* a space is due before the next character of text */
+	size_t a_pos;                   /* where in pending it goes */
+	size_t body_mark, body_cost;    /* pending (and cost) when a droppable body began */
+	struct weft__buf ent;           /* the entry being built */
+	struct weft__buf a_ent;         /* the open <a>'s entry, without its text */
+	struct weft__buf run;           /* raw text of the current text run in the <a> */
+	struct weft__buf text;          /* the <a>'s text so far: decoded, collapsed */
+	struct weft__buf alt;           /* an img's alt, collapsed */
+	struct weft__buf tmp;           /* a decoded srcset */
 
 	/* Last: never read before written, so weft_html_new() need not clear them. */
 	struct weft__open open[WEFT__OPEN_MAX];

@@ -137,7 +137,7 @@ static void name_done(struct weft_html *h)
 	h->tag = (uint8_t)(t & 0xFF);
 	h->tag_flags = (uint8_t)(t >> 8);
 	h->name_done = true;
-	h->want = (uint8_t)weft__tree_want(h);
+	h->want = (uint16_t)weft__tree_want(h);
 }
 
 /* The tag is complete (its '>'): the tree builder gets it, and may change the state. */
@@ -165,7 +165,44 @@ static void attr_add(struct weft_html *h, unsigned c)
 	h->attr_n++;
 }
 
-#define ATTR_IS(lit) (h->attr_n == sizeof(lit) - 1 && memcmp(h->attr, lit, sizeof(lit) - 1) == 0)
+#define ATTR_IS(lit) (memcmp(h->attr, lit, sizeof(lit) - 1) == 0)
+
+/* The WEFT__W_* bit of the current attribute name, 0 for the names nobody keeps. */
+static unsigned attr_bit(const struct weft_html *h)
+{
+	switch (h->attr_n) {
+	case 2:
+		return ATTR_IS("id") ? WEFT__W_ID : 0;
+	case 3:
+		return ATTR_IS("src") ? WEFT__W_SRC : ATTR_IS("rel") ? WEFT__W_REL
+		       : ATTR_IS("alt") ? WEFT__W_ALT : 0;
+	case 4:
+		return ATTR_IS("href") ? WEFT__W_HREF : ATTR_IS("face") ? WEFT__W_FACE
+		       : ATTR_IS("size") ? WEFT__W_SIZE : ATTR_IS("data") ? WEFT__W_DATA
+		       : ATTR_IS("name") ? WEFT__W_NAME : 0;
+	case 5:
+		return ATTR_IS("color") ? WEFT__W_COLOR : 0;
+	case 6:
+		return ATTR_IS("srcset") ? WEFT__W_SRCSET : ATTR_IS("poster") ? WEFT__W_POSTER : 0;
+	case 8:
+		return ATTR_IS("encoding") ? WEFT__W_ENCODING : 0;
+	}
+	return 0;
+}
+
+/* The value slot of a kept attribute (struct weft_html.slot). */
+static unsigned attr_slot(unsigned w)
+{
+	switch (w) {
+	case WEFT__W_SRCSET:
+	case WEFT__W_POSTER: return 1 + WEFT__X_LINK2;
+	case WEFT__W_REL: return 1 + WEFT__X_REL;
+	case WEFT__W_ALT: return 1 + WEFT__X_ALT;
+	case WEFT__W_ID: return 1 + WEFT__X_ID;
+	case WEFT__W_NAME: return 1 + WEFT__X_NAME;
+	default: return 0; /* href, src, data, encoding */
+	}
+}
 
 /*
  * The attribute name is complete ("when the user agent leaves the attribute name state"):
@@ -175,30 +212,40 @@ static void attr_done(struct weft_html *h)
 {
 	if (!h->want)
 		return;
-	unsigned w = 0;
-	if (ATTR_IS("href"))
-		w = WEFT__W_HREF;
-	else if (ATTR_IS("src"))
-		w = WEFT__W_SRC;
-	else if (ATTR_IS("encoding"))
-		w = WEFT__W_ENCODING;
-	else if (ATTR_IS("color"))
-		w = WEFT__W_COLOR;
-	else if (ATTR_IS("face"))
-		w = WEFT__W_FACE;
-	else if (ATTR_IS("size"))
-		w = WEFT__W_SIZE;
-	w &= (unsigned)h->want & ~(unsigned)h->have;
-	h->have |= (uint8_t)w;
-	if (w & (WEFT__W_HREF | WEFT__W_SRC | WEFT__W_ENCODING)) {
-		h->cur = (uint8_t)w;
-		h->val.n = 0;
+	unsigned w = attr_bit(h) & (unsigned)h->want & ~(unsigned)h->have;
+	h->have |= (uint16_t)w;
+	if (w & ~(unsigned)(WEFT__W_COLOR | WEFT__W_FACE | WEFT__W_SIZE)) {
+		h->cur = (uint16_t)w;
+		h->slot = (uint8_t)attr_slot(w);
+		if (h->slot) {
+			h->xval[h->slot - 1].n = 0;
+			h->xval_over &= (uint8_t)~(1u << (h->slot - 1));
+		} else {
+			h->val.n = 0;
+		}
 	}
+}
+
+/* A value of h->xval (records): as val_add(). */
+static void xval_add(struct weft_html *h, const unsigned char *p, size_t n)
+{
+	unsigned k = h->slot - 1u;
+	struct weft__buf *b = &h->xval[k];
+	if ((h->xval_over >> k & 1) || n > VALUE_MAX - b->n) {
+		h->xval_over |= (uint8_t)(1u << k);
+		return;
+	}
+	if (weft__buf_add(b, p, n) != WEFT_OK && !h->rc)
+		h->rc = WEFT_E_NOMEM;
 }
 
 /* Append raw value bytes of the kept attribute; past its cap the value is dropped. */
 static void val_add(struct weft_html *h, const unsigned char *p, size_t n)
 {
+	if (h->slot) {
+		xval_add(h, p, n);
+		return;
+	}
 	size_t cap = h->cur == WEFT__W_ENCODING ? SMALL_MAX : VALUE_MAX;
 	if (h->val_over || n > cap - h->val.n) {
 		h->val_over = true;
@@ -220,12 +267,30 @@ static void watch(struct weft_html *h, const unsigned char *p, size_t n)
 		}
 }
 
+/* Records: text up to p[end] and, at a '<', the line of the tag it may start. */
+static void rec_data(struct weft_html *h, const unsigned char *p, size_t i, size_t end,
+		     bool lt)
+{
+	if (h->a_open) {
+		if (!h->text_full && end > i)
+			weft__on_text(h, p + i, end - i);
+		if (lt) /* a text run ends at every '<' (a '<' that is text is added back) */
+			weft__on_text_end(h);
+	}
+	if (lt) /* its line is counted only if a record needs it (weft__tag_line()) */
+		h->lt = p + end;
+}
+
 static size_t st_data(struct weft_html *h, const unsigned char *p, size_t i, size_t n)
 {
 	const unsigned char *lt = memchr(p + i, '<', n - i);
 	size_t end = lt ? (size_t)(lt - p) : n;
-	if (h->watch_text)
-		watch(h, p + i, end - i);
+	if (h->data_hook) { /* one test on the common path */
+		if (h->watch_text)
+			watch(h, p + i, end - i);
+		if (h->rec)
+			rec_data(h, p, i, end, lt != NULL);
+	}
 	if (!lt)
 		return n;
 	h->state = S_TAG_OPEN;
@@ -266,6 +331,8 @@ static size_t st_tag_open(struct weft_html *h, const unsigned char *p, size_t i)
 	}
 	if (h->watch_text) /* the '<' is text */
 		weft__tree_text(h);
+	if (h->a_open && !h->text_full) /* records: the <a>'s text has it */
+		weft__on_text(h, (const unsigned char *)"<", 1);
 	h->state = S_DATA;
 	return i;
 }
@@ -777,6 +844,10 @@ static size_t st_cdata_trail(struct weft_html *h, const unsigned char *p, size_t
 void weft__tokenize(struct weft_html *h, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
+	if (h->rec) {
+		h->lc = p;
+		h->lt = NULL;
+	}
 	/* A long switch, one case per state: each state function consumes what it can. */
 	while (i < n && !h->rc) {
 		switch (h->state) {
@@ -827,6 +898,10 @@ void weft__tokenize(struct weft_html *h, const unsigned char *p, size_t n)
 		case S_CDATA_BRACKET:
 		case S_CDATA_END: i = st_cdata_edge(h, p, i); break;
 		}
+	}
+	if (h->rec) { /* the rest of the piece: the next one starts counting at its start */
+		weft__tag_line(h);
+		weft__count_lines(h, h->lc, (size_t)(p + n - h->lc));
 	}
 }
 

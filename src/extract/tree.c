@@ -94,6 +94,8 @@ static unsigned lookup_ae(const char *s, size_t n)
 			return NAMED(2, 0);
 		if (IS("aside"))
 			return NAMED(3, 0);
+		if (IS("audio"))
+			return TAG(WEFT__T_AUDIO, 0);
 		break;
 	case 'b':
 		if (n == 1)
@@ -149,7 +151,7 @@ static unsigned lookup_ae(const char *s, size_t n)
 		if (IS("em"))
 			return NAMED(21, F_BREAKOUT);
 		if (IS("embed"))
-			return NAMED(22, F_BREAKOUT | F_VOID | F_NOT_OK);
+			return TAG(WEFT__T_EMBED, F_BREAKOUT | F_VOID | F_NOT_OK);
 		break;
 	}
 	return 0;
@@ -192,9 +194,9 @@ static unsigned lookup_fm(const char *s, size_t n)
 		if (IS("iframe"))
 			return TAG(WEFT__T_IFRAME, F_NOT_OK);
 		if (IS("img"))
-			return NAMED(31, F_BREAKOUT | F_VOID | F_NOT_OK);
-		if (IS("image"))
-			return NAMED(32, F_VOID | F_NOT_OK);
+			return TAG(WEFT__T_IMG, F_BREAKOUT | F_VOID | F_NOT_OK);
+		if (IS("image")) /* the tree builder makes it an img */
+			return TAG(WEFT__T_IMG, F_VOID | F_NOT_OK);
 		if (IS("input"))
 			return NAMED(33, F_VOID | F_NOT_OK);
 		break;
@@ -208,7 +210,7 @@ static unsigned lookup_fm(const char *s, size_t n)
 		if (IS("listing"))
 			return NAMED(36, F_BREAKOUT | F_NOT_OK);
 		if (IS("link"))
-			return NAMED(37, F_HEADISH | F_VOID);
+			return TAG(WEFT__T_LINK, F_HEADISH | F_VOID);
 		if (IS("label"))
 			return NAMED(38, 0);
 		break;
@@ -252,7 +254,7 @@ static unsigned lookup_nx(const char *s, size_t n)
 		if (IS("ol"))
 			return NAMED(46, F_BREAKOUT);
 		if (IS("object"))
-			return NAMED(47, F_NOT_OK);
+			return TAG(WEFT__T_OBJECT, F_NOT_OK);
 		if (IS("option"))
 			return NAMED(48, 0);
 		break;
@@ -294,7 +296,7 @@ static unsigned lookup_nx(const char *s, size_t n)
 		if (IS("select"))
 			return NAMED(53, F_NOT_OK);
 		if (IS("source"))
-			return NAMED(54, F_VOID);
+			return TAG(WEFT__T_SOURCE, F_VOID);
 		if (IS("section"))
 			return NAMED(55, 0);
 		if (IS("search"))
@@ -337,6 +339,8 @@ static unsigned lookup_nx(const char *s, size_t n)
 	case 'v':
 		if (IS("var"))
 			return NAMED(69, F_BREAKOUT);
+		if (IS("video"))
+			return TAG(WEFT__T_VIDEO, 0);
 		break;
 	case 'w':
 		if (IS("wbr"))
@@ -382,7 +386,8 @@ static uint8_t *opened(struct weft_html *h)
 {
 	size_t half = WEFT__OPENED_BUCKETS / 2;
 	unsigned id = h->tag;
-	if (id != WEFT__T_OTHER && id != WEFT__T_MTEXT && id != WEFT__T_MGLYPH) /* unique ids */
+	if (id != WEFT__T_OTHER && id != WEFT__T_MTEXT && id != WEFT__T_MGLYPH &&
+	    id != WEFT__T_VIDEO && id != WEFT__T_AUDIO) /* unique ids (those two: as before) */
 		return &h->opened[id % half];
 	return &h->opened[half + name_hash(h) % half];
 }
@@ -526,9 +531,12 @@ static void set_mode(struct weft_html *h, unsigned mode)
 	bool held = h->hold;
 	h->mode = (uint8_t)mode;
 	h->watch_text = mode == M_BEFORE_BODY || (mode == M_BODY && h->frameset_ok);
+	h->data_hook = h->watch_text || h->rec;
 	h->hold = mode == M_BODY && h->frameset_ok;
 	if (held && !h->hold && mode != M_FRAMESET)
 		weft__on_release(h);
+	else if (!held && h->hold && h->rec)
+		weft__on_hold(h);
 }
 
 static void clear_frameset_ok(struct weft_html *h)
@@ -559,6 +567,15 @@ static void frameset_open(struct weft_html *h)
 	set_mode(h, M_FRAMESET);
 }
 
+/* Records: an HTML start tag in the document (before its links, if any, are reported). */
+static void rec_start(struct weft_html *h, unsigned id)
+{
+	if (id == WEFT__T_A)
+		weft__on_a_start(h);
+	else if (h->rec_res && ((id >= WEFT__T_IMG && id <= WEFT__T_AUDIO) || id == WEFT__T_SCRIPT))
+		weft__on_resource(h, id);
+}
+
 /* What the element of start tag `id` does, by the HTML rules, before or in the body. */
 static void body_start(struct weft_html *h, unsigned id, unsigned flags)
 {
@@ -567,6 +584,8 @@ static void body_start(struct weft_html *h, unsigned id, unsigned flags)
 	if (h->mode == M_BEFORE_BODY && !(flags & F_HEADISH))
 		set_mode(h, M_BODY);
 	bool counts = h->template_depth == 0;
+	if (h->rec && counts)
+		rec_start(h, id);
 	switch (id) {
 	case WEFT__T_A:
 	case WEFT__T_AREA:
@@ -636,6 +655,10 @@ static void html_end(struct weft_html *h)
 		*c -= *c > 0;
 	}
 	switch (h->tag) {
+	case WEFT__T_A:
+		if (h->rec && h->template_depth == 0)
+			weft__on_a_end(h);
+		break;
 	case WEFT__T_TEMPLATE:
 		if (h->template_depth && h->mode < M_FRAMESET)
 			h->template_depth--;
@@ -659,11 +682,49 @@ static void html_end(struct weft_html *h)
 
 /* ---- the interface ------------------------------------------------------------------------ */
 
-unsigned weft__tree_want(const struct weft_html *h)
+/* Records: the attributes of the start tag `id` worth keeping beyond the links of the old API. */
+static unsigned rec_want(const struct weft_html *h, unsigned id)
 {
-	unsigned id = h->tag;
-	if (h->end_tag)
+	if (h->template_depth)
 		return 0;
+	bool anchors = h->sink.anchor != NULL, links = h->sink.link != NULL;
+	if (!anchors && !h->rec_res && id != WEFT__T_A && id != WEFT__T_AREA)
+		return 0; /* the common case of navigation records only */
+	if (h->mode >= M_FRAMESET)
+		return anchors && (id == WEFT__T_FRAME || id == WEFT__T_FRAMESET ||
+				   id == WEFT__T_NOFRAMES) ? WEFT__W_ID : 0;
+	unsigned w = anchors ? WEFT__W_ID : 0;
+	if (!start_is_html(h, id) && !(h->tag_flags & F_BREAKOUT))
+		return w; /* a foreign element */
+	switch (id) {
+	case WEFT__T_A:
+		return w | (anchors ? WEFT__W_NAME : 0) | (links ? WEFT__W_REL : 0);
+	case WEFT__T_AREA:
+		return w | (links ? WEFT__W_REL : 0);
+	}
+	if (!h->rec_res || !links)
+		return w;
+	switch (id) {
+	case WEFT__T_IMG:
+		return w | WEFT__W_SRC | WEFT__W_SRCSET | WEFT__W_ALT;
+	case WEFT__T_SOURCE:
+		return w | WEFT__W_SRC | WEFT__W_SRCSET;
+	case WEFT__T_LINK:
+		return w | WEFT__W_HREF | WEFT__W_REL;
+	case WEFT__T_SCRIPT:
+	case WEFT__T_AUDIO:
+	case WEFT__T_EMBED:
+		return w | WEFT__W_SRC;
+	case WEFT__T_VIDEO:
+		return w | WEFT__W_SRC | WEFT__W_POSTER;
+	case WEFT__T_OBJECT:
+		return w | WEFT__W_DATA;
+	}
+	return w;
+}
+
+static unsigned base_want(const struct weft_html *h, unsigned id)
+{
 	if (id == WEFT__T_FONT)
 		return start_is_html(h, id) ? 0 : WEFT__W_COLOR | WEFT__W_FACE | WEFT__W_SIZE;
 	if (id == WEFT__T_AXML)
@@ -685,7 +746,16 @@ unsigned weft__tree_want(const struct weft_html *h)
 	}
 }
 
-void weft__tree_start(struct weft_html *h)
+unsigned weft__tree_want(const struct weft_html *h)
+{
+	unsigned id = h->tag;
+	if (h->end_tag)
+		return 0;
+	unsigned w = base_want(h, id);
+	return h->rec ? w | rec_want(h, id) : w;
+}
+
+static void tree_start(struct weft_html *h)
 {
 	if (!start_is_html(h, h->tag)) {
 		bool font_out = h->tag == WEFT__T_FONT &&
@@ -697,6 +767,14 @@ void weft__tree_start(struct weft_html *h)
 		break_out(h);
 	}
 	html_start(h);
+}
+
+void weft__tree_start(struct weft_html *h)
+{
+	tree_start(h);
+	/* After the element's own records, and after a frameset dropped the body before it. */
+	if (h->have & (WEFT__W_ID | WEFT__W_NAME))
+		weft__on_anchors(h);
 }
 
 void weft__tree_end(struct weft_html *h)

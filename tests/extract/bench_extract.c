@@ -1,7 +1,7 @@
 /*
  * bench_extract.c -- throughput and per-page cost of the link extractor (not a test).
  *
- *   bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] FILE...
+ *   bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] [-R | -A] FILE...
  *
  * Loads every FILE into memory, then runs ROUNDS passes (default 5) over all of them: for each
  * file weft_html_new(), weft_html_feed() in CHUNK-byte pieces (default 16384), finish, free.
@@ -11,7 +11,8 @@
  * page (new + feed + finish + free) in ns, and, where the extractor has weft_html_reset(), of
  * one page with a reused extractor. Under callgrind, -r 1 and --toggle-collect=run_pass count
  * only the extraction. -p prints the links instead ("file tag url" lines), to compare two
- * builds.
+ * builds. -R uses the link records (weft_html_new_sink(), navigation links only) instead of
+ * the old callback, -A records with resources and anchors.
  *
  * The numbers in src/extract/tokenizer.c came from (two builds, same machine and session):
  *   bench_extract -r 5 /usr/share/doc/postgresql-doc-15/html/\*.html        (MB/s)
@@ -42,6 +43,8 @@ struct totals {
 	const char *print; /* the file name when printing links */
 };
 
+static int records; /* 0: the old callback; 1: records; 2: records, resources, anchors */
+
 static int count_link(void *cookie, const char *url, size_t len, enum weft_link_tag tag)
 {
 	struct totals *t = cookie;
@@ -50,6 +53,34 @@ static int count_link(void *cookie, const char *url, size_t len, enum weft_link_
 	if (t->print)
 		printf("%s %d %s\n", t->print, (int)tag, url);
 	return 0;
+}
+
+static int count_record(void *cookie, const struct weft_link *l)
+{
+	struct totals *t = cookie;
+	t->links++;
+	if (t->print)
+		printf("%s %s[%s] L%u %s #%.*s \"%.*s\"\n", t->print, l->tag, l->attr, l->line, l->url,
+		       (int)l->frag_len, l->fragment ? l->fragment : "", (int)l->text_len, l->text);
+	return 0;
+}
+
+static int count_anchor(void *cookie, const char *id, size_t len)
+{
+	struct totals *t = cookie;
+	(void)id;
+	(void)len;
+	t->links++;
+	return 0;
+}
+
+static int new_html(struct weft_html **h, const char *url, struct totals *t)
+{
+	if (!records)
+		return weft_html_new(h, url, NULL, count_link, t);
+	struct weft_html_sink sink = { count_record, records == 2 ? count_anchor : NULL, t,
+				       records == 2 };
+	return weft_html_new_sink(h, url, NULL, &sink);
 }
 
 static double now(clockid_t clk)
@@ -63,7 +94,7 @@ static double now(clockid_t clk)
 static int run_page(const struct file *f, size_t chunk, const char *url, struct totals *t)
 {
 	struct weft_html *h = NULL;
-	int rc = weft_html_new(&h, url, NULL, count_link, t);
+	int rc = new_html(&h, url, t);
 	for (size_t off = 0; !rc && off < f->len; off += chunk)
 		rc = weft_html_feed(h, f->body + off, f->len - off < chunk ? f->len - off : chunk);
 	if (!rc)
@@ -122,8 +153,10 @@ int main(int argc, char **argv)
 	long setup = 0;
 	const char *url = "http://bench.test/dir/page.html";
 	bool print = false;
-	while ((opt = getopt(argc, argv, "c:r:s:u:p")) != -1) {
+	while ((opt = getopt(argc, argv, "c:r:s:u:pRA")) != -1) {
 		switch (opt) {
+		case 'R': records = 1; break;
+		case 'A': records = 2; break;
 		case 'p': print = true; break;
 		case 'c': chunk = (size_t)strtoul(optarg, NULL, 10); break;
 		case 'r': rounds = atoi(optarg); break;
@@ -186,6 +219,6 @@ out:
 	return 0;
 usage:
 	fprintf(stderr,
-		"usage: bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] FILE...\n");
+		"usage: bench_extract [-c CHUNK] [-r ROUNDS] [-s N] [-u URL] [-p] [-R | -A] FILE...\n");
 	return 2;
 }

@@ -254,6 +254,8 @@ static void test_lecture_web(void)
 		weft_fetcher_free(&f);
 		weft_fakeweb_free(&web);
 		free(col.urls.v);
+		free(col.skipped.v);
+		free(col.named.v);
 	}
 }
 

@@ -221,7 +221,10 @@ static void test_delay(void)
 			json_t *gap = json_object_get(h, "min_gap_ms");
 			if (host_num(h, "host") == 0 || !json_is_number(gap))
 				continue;
-			if (json_number_value(gap) < 95.0) /* 100 ms, less arrival jitter */
+			/* weft paces request starts 100 ms apart; the server sees arrivals, which
+			   jitter by the time a request takes to leave the client (a connect, a
+			   sanitizer build on two busy cores: 7 ms seen under TSan) */
+			if (json_number_value(gap) < 80.0)
 				CHECK_FAIL("%s: %s: requests %.1f ms apart with --delay 0.1",
 					   engines[e], key, json_number_value(gap));
 			CHECK_INT(host_num(h, "max_in_flight"), 1);

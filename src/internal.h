@@ -112,7 +112,7 @@ struct weft_crawl {
 	/* Skipped URLs: each is recorded once (a locked set of those already recorded). */
 	struct weft__visited *skip_seen;  /* NULL with cfg.no_skipped */
 	pthread_mutex_t deferred_mu;
-	struct weft__visited *deferred_seen; /* guarded by deferred_mu */
+	struct weft__visited *deferred_seen; /* guarded by deferred_mu; only with --depth */
 	struct weft__jobs deferred;       /* --depth: links beyond the limit; recorded at the end
 					     unless a shorter path reached them */
 
@@ -145,10 +145,6 @@ void weft__visit_prepare(const struct weft__job *job, struct weft_response *resp
 /* A job the frontier gave out that needs no fetch (a replay, a skip): its record or kids. */
 int weft__visit_instant(struct weft_crawl *c, const struct weft__job *job,
 			struct weft__jobs *kids);
-/* Fetch a robots.txt job with the blocking face and read the answer into fate; Sitemap: lines
-   become sitemap jobs in found (--sitemap). */
-void weft__visit_robots(struct weft_crawl *c, const struct weft__job *job,
-			struct weft__fate *fate, struct weft__jobs *found);
 /* Record that job's URL was found but not fetched, and why (once per URL). */
 void weft__report_skip(struct weft_crawl *c, const struct weft__job *job, enum weft__skip why,
 		       const char *msg);

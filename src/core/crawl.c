@@ -67,7 +67,7 @@ static int politeness_init(struct weft_crawl *c, char *err, size_t errlen)
 	int rc = WEFT_OK;
 	if (!cfg->no_skipped) {
 		rc = weft__visited_mem_new(&c->skip_seen, 0, true);
-		if (rc == WEFT_OK)
+		if (rc == WEFT_OK && cfg->max_depth >= 0)
 			rc = weft__visited_mem_new(&c->deferred_seen, 0, false);
 	}
 	bool limited = c->robots || c->max_per_host > 0 || cfg->delay > 0;

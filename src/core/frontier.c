@@ -167,9 +167,7 @@ size_t weft__frontier_admit(struct weft__frontier *f, struct weft__jobs *kids)
 	size_t queued = 0;
 	for (size_t i = 0; i < kids->n; i++) {
 		struct weft__job *k = &kids->v[i];
-		bool take = k->kind == WEFT__JOB_PAGE ? weft__admit(f->c, f->visited, k)
-						       : weft__admit_aux(f->c, f->visited, k);
-		if (take) {
+		if (weft__admit(f->c, f->visited, k)) {
 			if (queue_job(f, k)) {
 				queued++;
 				continue;
@@ -208,7 +206,7 @@ static int next_of_host(struct weft__frontier *f, struct weft__host *h, double n
 	}
 	weft__fifo_pop(&h->queue, out);
 	f->queued--;
-	out->skip = (uint8_t)weft__host_verdict(h, out->url->s, out->url->len, &out->err);
+	out->skip = (uint8_t)weft__host_verdict(h, out->url->s, &out->err);
 	if (out->skip)
 		return WEFT_OK; /* no request: the host's pace is untouched */
 	weft__host_start(h, now);

@@ -98,23 +98,30 @@ struct weft__str *weft__origin_path(const char *url, size_t len, const char *pat
 	return s;
 }
 
-/* The key without userinfo: "http://u:p@h/" and "http://h/" are one host. */
-static char *origin_key(const char *url, size_t n)
+/*
+ * The host key of a canonical URL: its origin, without userinfo ("http://u:p@h/" and
+ * "http://h/" are one host). Points into url unless userinfo must be cut out, which needs a
+ * copy (*copy, to free); most URLs have none, so the lookup on every admit and settle
+ * allocates nothing.
+ */
+static const char *origin_key(const char *url, size_t len, size_t *n, char **copy)
 {
-	const char *at = memchr(url, '@', n);
+	size_t o = weft__origin_len(url, len);
+	const char *at = memchr(url, '@', o);
 	const char *slashes = strstr(url, "://");
-	if (!at || !slashes || at < slashes) {
-		return strndup(url, n);
-	}
-	size_t scheme = (size_t)(slashes - url) + 3;
-	size_t rest = n - (size_t)(at + 1 - url);
+	*copy = NULL;
+	*n = o;
+	if (!at || !slashes || at < slashes)
+		return url;
+	size_t scheme = (size_t)(slashes - url) + 3, rest = o - (size_t)(at + 1 - url);
 	char *k = malloc(scheme + rest + 1);
 	if (!k)
 		return NULL;
 	memcpy(k, url, scheme);
 	memcpy(k + scheme, at + 1, rest);
 	k[scheme + rest] = '\0';
-	return k;
+	*n = scheme + rest;
+	return *copy = k;
 }
 
 static int grow(struct weft__hosts *t)
@@ -153,27 +160,34 @@ static struct weft__host *host_new(struct weft__hosts *t, char *key, uint64_t fp
 
 struct weft__host *weft__hosts_get(struct weft__hosts *t, const char *url, size_t len)
 {
-	char *key = origin_key(url, weft__origin_len(url, len));
+	size_t n;
+	char *copy;
+	const char *key = origin_key(url, len, &n, &copy);
 	if (!key)
 		return NULL;
-	uint64_t fp = weft__fingerprint(key, strlen(key));
+	uint64_t fp = weft__fingerprint(key, n);
 	size_t i = fp & (t->cap - 1);
+	struct weft__host *h = NULL;
 	for (; t->slot[i]; i = (i + 1) & (t->cap - 1)) {
-		if (t->slot[i]->fp == fp && strcmp(t->slot[i]->key, key) == 0) {
-			free(key);
-			return t->slot[i];
-		}
+		h = t->slot[i];
+		if (h->fp == fp && strlen(h->key) == n && memcmp(h->key, key, n) == 0)
+			goto out;
 	}
-	struct weft__host *h = host_new(t, key, fp);
-	if (!h) {
-		free(key);
-		return NULL;
+	h = NULL;
+	if ((t->n + 1) * 2 > t->cap && grow(t) != WEFT_OK && t->n + 1 >= t->cap)
+		goto out; /* full: never probe a table without an empty slot */
+	for (i = fp & (t->cap - 1); t->slot[i];) /* grow() may have moved the slots */
+		i = (i + 1) & (t->cap - 1);
+	char *owned = copy ? copy : strndup(key, n);
+	if (owned && (h = host_new(t, owned, fp))) {
+		copy = NULL;
+		t->slot[i] = h;
+		t->n++;
+	} else if (owned != copy) {
+		free(owned);
 	}
-	t->slot[i] = h;
-	t->n++;
-	if (t->n * 2 > t->cap && grow(t) != WEFT_OK) {
-		/* still correct at a higher load; the next insert tries again */
-	}
+out:
+	free(copy);
 	return h;
 }
 
@@ -243,7 +257,7 @@ void weft__host_set_robots(const struct weft__hosts *t, struct weft__host *h,
 	}
 }
 
-int weft__host_verdict(const struct weft__host *h, const char *url, size_t len, uint8_t *err)
+int weft__host_verdict(const struct weft__host *h, const char *url, uint8_t *err)
 {
 	if (!h->robots)
 		return WEFT__SKIP_NONE;
@@ -251,14 +265,7 @@ int weft__host_verdict(const struct weft__host *h, const char *url, size_t len, 
 		*err = h->down;
 		return WEFT__SKIP_DOWN;
 	}
-	size_t o = weft__origin_len(url, len);
-	const char *path = o < len ? url + o : "/";
-	size_t plen = o < len ? len - o : 1;
-	size_t hash = plen;
-	const char *frag = memchr(path, '#', plen);
-	if (frag)
-		hash = (size_t)(frag - path);
-	return weft__robots_allowed(h->robots, path, hash) ? WEFT__SKIP_NONE : WEFT__SKIP_ROBOTS;
+	return weft__robots_allowed_url(h->robots, url) ? WEFT__SKIP_NONE : WEFT__SKIP_ROBOTS;
 }
 
 void weft__hosts_each(struct weft__hosts *t, void (*fn)(struct weft__host *h, void *arg),

@@ -100,7 +100,7 @@ void weft__host_set_robots(const struct weft__hosts *t, struct weft__host *h,
 			   struct weft__robots *r, double now);
 /* May url be fetched under h's robots.txt? WEFT__SKIP_NONE (also when robots.txt is off or
    not known), WEFT__SKIP_ROBOTS, or WEFT__SKIP_DOWN (the host never answered; *err its kind). */
-int weft__host_verdict(const struct weft__host *h, const char *url, size_t len, uint8_t *err);
+int weft__host_verdict(const struct weft__host *h, const char *url, uint8_t *err);
 
 /* Visit every host (for stats, and for the frontier's teardown). */
 void weft__hosts_each(struct weft__hosts *t, void (*fn)(struct weft__host *h, void *arg),

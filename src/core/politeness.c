@@ -2,11 +2,9 @@
  * politeness.c -- fates applied to hosts, and the gate for the thread-per-URL crawlers
  * (see politeness.h).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/politeness.h"
 #include "core/robots.h"
@@ -142,20 +140,12 @@ void weft__gate_free(struct weft__gate **gp)
 	*gp = NULL;
 }
 
-/* h's condition variable, made on first use (monotonic clock for timed waits); mu held. */
+/* h's condition variable, made on first use; mu held. */
 static pthread_cond_t *host_cv(struct weft__host *h)
 {
-	if (h->cv)
-		return h->cv;
-	pthread_cond_t *cv = malloc(sizeof(*cv));
-	if (!cv)
-		return NULL;
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &ca);
-	pthread_condattr_destroy(&ca);
-	return h->cv = cv;
+	if (!h->cv && (h->cv = malloc(sizeof(*h->cv))))
+		weft__cond_init_mono(h->cv);
+	return h->cv;
 }
 
 /* Wait for h until `until` (monotonic seconds; INFINITY: until woken); mu held. Without memory
@@ -163,35 +153,13 @@ static pthread_cond_t *host_cv(struct weft__host *h)
 static void wait_until(struct weft__gate *g, struct weft__host *h, double until)
 {
 	pthread_cond_t *cv = host_cv(h);
-	if (!cv || isinf(until)) {
-		if (cv) {
-			pthread_cond_wait(cv, &g->mu);
-			return;
-		}
-		until = weft__now() + 0.01;
-	}
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double now = weft__now(), d = until - now;
-	if (d <= 0)
+	if (cv) {
+		weft__cond_wait_until(cv, &g->mu, until);
 		return;
-	if (d > 3600)
-		d = 3600;
-	time_t s = (time_t)d;
-	long ns = (long)((d - (double)s) * 1e9);
-	ts.tv_sec += s;
-	ts.tv_nsec += ns;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
 	}
-	if (cv)
-		pthread_cond_timedwait(cv, &g->mu, &ts);
-	else {
-		pthread_mutex_unlock(&g->mu);
-		weft__sleep_us(10000);
-		pthread_mutex_lock(&g->mu);
-	}
+	pthread_mutex_unlock(&g->mu);
+	weft__sleep_us(10000);
+	pthread_mutex_lock(&g->mu);
 }
 
 /* Something changed on h: wake all its waiters (robots.txt known) or one (a slot). */
@@ -219,7 +187,8 @@ static void fetch_robots(struct weft__gate *g, struct weft__host *h, double now)
 	h->robots_state = WEFT__ROBOTS_PENDING;
 	weft__host_start(h, now);
 	pthread_mutex_unlock(&g->mu);
-	weft__visit_robots(g->c, &rj, &fate, &found);
+	if (weft__visit_once(g->c, &rj, &found, &fate) != WEFT_OK)
+		weft__fail(g->c, WEFT_E_NOMEM);
 	pthread_mutex_lock(&g->mu);
 	weft__host_settle(g->hosts, h, &rj, &fate, weft__now());
 	if (weft__jobs_move(&g->found, &found) != WEFT_OK)
@@ -244,7 +213,7 @@ int weft__gate_enter(struct weft__gate *g, const struct weft__job *job, uint8_t 
 			wait_until(g, h, INFINITY);
 			continue;
 		}
-		if (!robots && (verdict = weft__host_verdict(h, job->url->s, job->url->len, err))) {
+		if (!robots && (verdict = weft__host_verdict(h, job->url->s, err))) {
 			if (weft__host_can_start(g->hosts, h, now))
 				wake(h, false); /* this thread takes no slot: pass the turn on */
 			break;

@@ -268,20 +268,6 @@ static int robots_answer(struct weft_crawl *c, struct weft_response *resp,
 	return rc;
 }
 
-void weft__visit_robots(struct weft_crawl *c, const struct weft__job *job,
-			struct weft__fate *fate, struct weft__jobs *found)
-{
-	struct weft_response resp;
-	weft_response_init(&resp);
-	weft__visit_prepare(job, &resp);
-	int rc = c->fetcher->ops->fetch(c->fetcher, job->url->s, &resp);
-	if (rc < 0)
-		weft_response_set_error(&resp, WEFT_FE_OTHER, "fetcher: %s", weft_strerror(rc));
-	if (robots_answer(c, &resp, fate, found) != WEFT_OK)
-		weft__fail(c, WEFT_E_NOMEM);
-	weft_response_reset(&resp);
-}
-
 /* ---- sitemaps ---- */
 
 struct sitemap_ctx {

@@ -13,7 +13,6 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "core/frontier.h"
 #include "core/politeness.h"
@@ -27,29 +26,6 @@ struct pool {
 	struct weft__frontier *frontier; /* guarded by mu */
 	bool done;                       /* guarded by mu */
 };
-
-/* Wait on cv until `at` (monotonic seconds; INFINITY: until signalled). mu held. */
-static void wait_until(struct pool *p, double at)
-{
-	if (isinf(at)) {
-		pthread_cond_wait(&p->cv, &p->mu);
-		return;
-	}
-	double d = at - weft__now();
-	if (d <= 0)
-		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (d > 3600)
-		d = 3600;
-	ts.tv_sec += (time_t)d;
-	ts.tv_nsec += (long)((d - (double)(time_t)d) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-}
 
 /* Wait for a job that may start now; false when the crawl is over. mu held. */
 static bool next_job(struct pool *p, struct weft__jobs *one)
@@ -66,7 +42,7 @@ static bool next_job(struct pool *p, struct weft__jobs *one)
 			pthread_cond_broadcast(&p->cv);
 			return false;
 		}
-		wait_until(p, next);
+		weft__cond_wait_until(&p->cv, &p->mu, next);
 	}
 }
 
@@ -128,11 +104,7 @@ static int pool_run(struct weft_crawl *c)
 	if (rc == WEFT_OK) {
 		weft__frontier_admit_seeds(p.frontier);
 		pthread_mutex_init(&p.mu, NULL);
-		pthread_condattr_t ca;
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&p.cv, &ca);
-		pthread_condattr_destroy(&ca);
+		weft__cond_init_mono(&p.cv);
 		size_t started = start_workers(&p, tids, n);
 		worker(&p);
 		for (size_t i = 0; i < started; i++)

@@ -71,7 +71,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n, keep = len;
 	if (!x->decided)
 		decide(x);
-	uint64_t room = x->h->opt.max_body - x->out->bytes;
+	uint64_t limit = x->h->opt.max_body; /* a body the caller keeps may be larger (sitemaps) */
+	if (x->out->keep_body > limit)
+		limit = x->out->keep_body;
+	uint64_t room = limit > x->out->bytes ? limit - x->out->bytes : 0;
 	if (keep > room) {
 		keep = (size_t)room;
 		x->truncated = true;

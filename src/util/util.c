@@ -1,5 +1,6 @@
 /* util.c -- reference-counted strings, clock, error buffers, fingerprints. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,4 +76,35 @@ size_t weft__fmt_u32(char *buf, uint32_t v)
 	for (size_t i = 0; i < n; i++)
 		buf[i] = t[n - 1 - i];
 	return n;
+}
+
+void weft__cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void weft__cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, double until)
+{
+	if (isinf(until)) {
+		pthread_cond_wait(cv, mu);
+		return;
+	}
+	double d = until - weft__now();
+	if (d <= 0)
+		return;
+	if (d > 3600)
+		d = 3600;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)d;
+	ts.tv_nsec += (long)((d - (double)(time_t)d) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cv, mu, &ts);
 }

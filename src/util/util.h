@@ -5,6 +5,7 @@
 #ifndef WEFT_UTIL_H
 #define WEFT_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -34,6 +35,12 @@ void weft__str_unref(struct weft__str *p);
 double weft__now(void);
 /* Sleep for us microseconds (restarting on signals). */
 void weft__sleep_us(unsigned us);
+
+/* A condition variable whose timed waits use the monotonic clock (weft__now's). */
+void weft__cond_init_mono(pthread_cond_t *cv);
+/* Wait on cv (mu held) until woken or until the monotonic time `until` (INFINITY: no limit;
+   waits are cut at an hour, so callers loop and look again). */
+void weft__cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, double until);
 
 /* snprintf into buf if buf is not NULL; returns code, so `return weft__err(...)` reads well. */
 int weft__err(int code, char *buf, size_t len, const char *fmt, ...)

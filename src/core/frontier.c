@@ -138,10 +138,14 @@ static void reheap(struct weft__frontier *f, struct weft__host *h)
 	bool want = weft__fifo_len(&h->queue) > 0 &&
 		    h->robots_state != WEFT__ROBOTS_PENDING &&
 		    (pol->max_in_flight <= 0 || h->in_flight < pol->max_in_flight);
-	if (h->heap_pos != SIZE_MAX)
+	if (h->heap_pos != SIZE_MAX && want) { /* its ready time may have moved either way */
+		sift_up(f, h->heap_pos);
+		sift_down(f, h->heap_pos);
+	} else if (h->heap_pos != SIZE_MAX) {
 		heap_remove(f, h);
-	if (want && heap_insert(f, h) != WEFT_OK)
+	} else if (want && heap_insert(f, h) != WEFT_OK) {
 		weft__fail(f->c, WEFT_E_NOMEM); /* its jobs could never be served: say so */
+	}
 }
 
 /* ---- admission ---- */

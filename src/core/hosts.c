@@ -108,10 +108,12 @@ static const char *origin_key(const char *url, size_t len, size_t *n, char **cop
 {
 	size_t o = weft__origin_len(url, len);
 	const char *at = memchr(url, '@', o);
-	const char *slashes = strstr(url, "://");
 	*copy = NULL;
 	*n = o;
-	if (!at || !slashes || at < slashes)
+	if (!at)
+		return url;
+	const char *slashes = strstr(url, "://");
+	if (!slashes || at < slashes)
 		return url;
 	size_t scheme = (size_t)(slashes - url) + 3, rest = o - (size_t)(at + 1 - url);
 	char *k = malloc(scheme + rest + 1);
@@ -145,12 +147,13 @@ static int grow(struct weft__hosts *t)
 	return WEFT_OK;
 }
 
-static struct weft__host *host_new(struct weft__hosts *t, char *key, uint64_t fp)
+static struct weft__host *host_new(struct weft__hosts *t, char *key, size_t n, uint64_t fp)
 {
 	struct weft__host *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
 	h->key = key;
+	h->key_len = n;
 	h->fp = fp;
 	h->delay = t->pol.delay;
 	h->heap_pos = SIZE_MAX;
@@ -170,7 +173,7 @@ struct weft__host *weft__hosts_get(struct weft__hosts *t, const char *url, size_
 	struct weft__host *h = NULL;
 	for (; t->slot[i]; i = (i + 1) & (t->cap - 1)) {
 		h = t->slot[i];
-		if (h->fp == fp && strlen(h->key) == n && memcmp(h->key, key, n) == 0)
+		if (h->fp == fp && h->key_len == n && memcmp(h->key, key, n) == 0)
 			goto out;
 	}
 	h = NULL;
@@ -179,7 +182,7 @@ struct weft__host *weft__hosts_get(struct weft__hosts *t, const char *url, size_
 	for (i = fp & (t->cap - 1); t->slot[i];) /* grow() may have moved the slots */
 		i = (i + 1) & (t->cap - 1);
 	char *owned = copy ? copy : strndup(key, n);
-	if (owned && (h = host_new(t, owned, fp))) {
+	if (owned && (h = host_new(t, owned, n, fp))) {
 		copy = NULL;
 		t->slot[i] = h;
 		t->n++;

@@ -33,6 +33,7 @@ enum weft__robots_state {
 
 struct weft__host {
 	char *key;                  /* "scheme://host[:port]" */
+	size_t key_len;
 	uint64_t fp;                /* fingerprint of key */
 	int in_flight;              /* requests started and not ended */
 	double next_start;          /* monotonic seconds: no request starts before this */

@@ -698,6 +698,8 @@ bool weft__robots_allowed(const struct weft__robots *r, const char *path_query, 
 {
 	if (!r)
 		return false;
+	if (r->n_rules == 0)
+		return true; /* allow-all (a 4xx robots.txt) or no rules for us: nothing to match */
 	char stack[STACKBUF], *heap = NULL;
 	const char *p = path_query;
 	size_t n = len, bound = normal_bound(path_query, len);

@@ -86,7 +86,7 @@ struct weft_crawl {
 	const struct weft__engine_ops *engine;
 	struct weft_fetcher *fetcher;     /* borrowed */
 	struct weft__jobs seeds;
-	char **seed_hosts;                /* hosts (or registrable domains) in scope */
+	char **seed_hosts;                /* hosts (or registrable domains) in scope, sorted */
 	size_t n_seed_hosts;
 	regex_t *include_re;
 	size_t n_include;

@@ -61,9 +61,6 @@ static int add_seed_host(struct weft_crawl *c, const char *url)
 	if (!url_host(url, host, sizeof(host)))
 		return WEFT_OK;
 	const char *key = scope_key(c, host);
-	for (size_t i = 0; i < c->n_seed_hosts; i++)
-		if (strcmp(c->seed_hosts[i], key) == 0)
-			return WEFT_OK;
 	char **v = realloc(c->seed_hosts, (c->n_seed_hosts + 1) * sizeof(*v));
 	if (!v)
 		return WEFT_E_NOMEM;
@@ -106,7 +103,16 @@ int weft__scope_init(struct weft_crawl *c, char *err, size_t errlen)
 	return rc;
 }
 
-/* Called by run() once the seeds are known. */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Called by run() once the seeds are known. The hosts are kept sorted and unique, so each link
+ * is checked in O(log seeds): a crawl started from a thousand hosts checks every link against
+ * all of them.
+ */
 int weft__scope_add_seeds(struct weft_crawl *c)
 {
 	for (size_t i = 0; i < c->seeds.n; i++) {
@@ -114,6 +120,17 @@ int weft__scope_add_seeds(struct weft_crawl *c)
 		if (rc)
 			return rc;
 	}
+	if (c->n_seed_hosts == 0)
+		return WEFT_OK;
+	qsort(c->seed_hosts, c->n_seed_hosts, sizeof(*c->seed_hosts), by_name);
+	size_t n = 1;
+	for (size_t i = 1; i < c->n_seed_hosts; i++) {
+		if (strcmp(c->seed_hosts[i], c->seed_hosts[n - 1]) == 0)
+			free(c->seed_hosts[i]);
+		else
+			c->seed_hosts[n++] = c->seed_hosts[i];
+	}
+	c->n_seed_hosts = n;
 	return WEFT_OK;
 }
 
@@ -125,10 +142,7 @@ static bool host_in_scope(const struct weft_crawl *c, const char *url)
 	if (!url_host(url, host, sizeof(host)))
 		return false;
 	const char *key = scope_key(c, host);
-	for (size_t i = 0; i < c->n_seed_hosts; i++)
-		if (strcmp(c->seed_hosts[i], key) == 0)
-			return true;
-	return false;
+	return bsearch(&key, c->seed_hosts, c->n_seed_hosts, sizeof(*c->seed_hosts), by_name);
 }
 
 static bool matches_any(const regex_t *re, size_t n, const char *url)

@@ -73,6 +73,8 @@ struct src {
 static size_t plain_read(struct src *s, unsigned char *out, size_t want)
 {
 	size_t k = s->n - s->off < want ? s->n - s->off : want;
+	if (k == 0)
+		return 0; /* also when the body is NULL */
 	memcpy(out, s->p + s->off, k);
 	s->off += k;
 	return k;
@@ -326,6 +328,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 }
 
+/* SAX2 endElementNs: the end of a counted <loc> delivers it. */
 static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		   const xmlChar *uri)
 {

@@ -276,6 +276,8 @@ static void test_malformed(void)
 	CHECK_INT(parse(rss, sizeof(rss) - 1, &g, &st, err, sizeof(err)), WEFT_E_PARSE);
 	CHECK(strstr(err, "<rss>") != NULL);
 	CHECK_INT(parse("", 0, &g, &st, err, sizeof(err)), WEFT_E_PARSE);
+	CHECK_INT(parse(NULL, 0, &g, &st, err, sizeof(err)), WEFT_E_PARSE);
+	CHECK_INT(parse(NULL, 1, &g, &st, err, sizeof(err)), WEFT_E_INVAL);
 	CHECK_INT(parse("<html><body>", 12, &g, &st, err, sizeof(err)), WEFT_E_PARSE);
 	CHECK_INT(parse("\xFF\xFE<\0u\0", 6, &g, &st, err, sizeof(err)), WEFT_E_PARSE);
 	free(big);

@@ -41,7 +41,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
-#include <libxml/parserInternals.h>
 #include <zlib.h>
 
 #include <weft.h>
@@ -62,7 +61,7 @@ enum src_fail { SRC_OK = 0, SRC_OVER, SRC_GZIP, SRC_TRUNC, SRC_NOMEM };
 struct src {
 	const unsigned char *p;
 	size_t n, off;  /* the body and how much of it was consumed */
-	size_t total;   /* uncompressed bytes handed to the reader, <= the cap */
+	size_t total;   /* uncompressed bytes handed to the parser, <= the cap */
 	bool gz;        /* the body is gzip: z is initialised */
 	bool z_end;     /* the current gzip member has ended */
 	z_stream z;

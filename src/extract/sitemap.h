@@ -15,8 +15,8 @@
  * inflated data.
  *
  * Safety: no network, no DTD loading, no entity substitution, and a document with a DOCTYPE is
- * refused at the DOCTYPE's name (sitemaps have none; that is where entity bombs live). libxml2 never prints: its
- * messages are collected into err.
+ * refused at the DOCTYPE's name (sitemaps have none; that is where entity bombs live).
+ * libxml2 never prints: its messages are collected into err.
  *
  * Threading: calls may run concurrently on different threads; libxml2 is initialised once, on
  * first use (pthread_once).
@@ -64,9 +64,10 @@ struct weft__sitemap_stats {
  *  - the callback's non-zero value, when it stopped the parse;
  *  - WEFT_E_PARSE with a message in err: malformed XML (libxml2's message, with its line),
  *    a root other than <urlset>/<sitemapindex>, a DOCTYPE, corrupt or truncated gzip, a piece
- *    of markup over WEFT__SITEMAP_MAX_MARKUP, more
- *    than WEFT__SITEMAP_MAX_LOCS <loc>s or more than WEFT__SITEMAP_MAX_BYTES uncompressed
- *    bytes (the message names the limit and the file);
+ *    of markup over WEFT__SITEMAP_MAX_MARKUP, more than WEFT__SITEMAP_MAX_LOCS <loc>s or more
+ *    than WEFT__SITEMAP_MAX_BYTES uncompressed bytes (the message names the limit and the
+ *    file);
+ *  - WEFT_E_INVAL: no callback, or no data with len > 0;
  *  - WEFT_E_NOMEM.
  * URLs delivered before an error stay delivered (the 50,000 before the 50,001st, those in the
  * first 50 MB). st (may be NULL) is filled in every case; err may be NULL.

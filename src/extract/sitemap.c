@@ -1,24 +1,35 @@
 /*
- * sitemap.c -- sitemap.h: the <loc>s of a sitemap file, on libxml2's streaming reader and zlib.
+ * sitemap.c -- sitemap.h: the <loc>s of a sitemap file, on libxml2's streaming parser and zlib.
  *
  * Why libxml2 here when the HTML extractor is hand-written: sitemaps are XML, not HTML. XML's
  * grammar is strict and libxml2 parses it correctly (well-formedness, namespaces, the encoding
  * declared in the prolog, character and predefined entity references, CDATA) and fast. What
  * ruled it out for pages (it is an HTML4 parser, not the HTML Standard's) does not apply here.
  *
- * Design. Bytes reach the reader through an IO callback (io_read) that copies them from the
- * body or inflates them (zlib, gzip wrapper) straight into the reader's own buffer, counting
- * the uncompressed bytes: at WEFT__SITEMAP_MAX_BYTES it reports end of input and flags the
- * overflow, so nothing past the cap is produced or held (zlib's 32 KB window and the reader's
- * few KB of buffer are the whole cost of a gzip bomb). The reader frees the nodes it has
- * walked past; the walk keeps only the text of the current <loc>. Errors are ranked when the
- * walk ends (conclude()): the callback's stop, then ours (limits, DOCTYPE, root), then the
- * source's (cap, gzip), then libxml2's, whose "premature end" is only a symptom of the others.
+ * Why its SAX2 push parser and not xmlTextReader: the reader builds a tree of every node it
+ * reads ahead, and it reads ahead until the next element event, so a run of comments or
+ * processing instructions is held whole: 10 MB of "<!---->" grew the peak RSS by 245 MB. Here
+ * no tree is built: the parser calls back per element and per run of text, and memory is the
+ * current piece of markup (capped at WEFT__SITEMAP_MAX_MARKUP) plus the current <loc>'s text.
  *
- * libxml2 must never print. The reader gets a structured error handler, and for the duration
- * of a parse this thread's global handlers point here too (libxml2 reports some errors, e.g.
- * of encoding conversion, without a parser context); they are restored afterwards. Both are
- * thread-local in libxml2, so concurrent parses do not see each other's.
+ * Design. A source (struct src) yields the body's bytes, copied or inflated (zlib, gzip
+ * wrapper), in chunks of CHUNK bytes, counting uncompressed bytes: past
+ * WEFT__SITEMAP_MAX_BYTES it flags the overflow and ends, so nothing beyond the cap is produced
+ * (zlib's 32 KB window is the whole cost of a gzip bomb). Each chunk goes to xmlParseChunk();
+ * the SAX callbacks track the depth, keep the text of a <loc> under <url> or <sitemap> and
+ * deliver it when it ends. Errors are ranked when parsing ends (conclude()): the callback's
+ * stop, then ours (limits, DOCTYPE, root), then the source's (cap, gzip), then libxml2's,
+ * whose "premature end" is only a symptom of the others.
+ *
+ * Security: no network (XML_PARSE_NONET), no DTD loading or entity substitution (neither
+ * XML_PARSE_DTDLOAD nor XML_PARSE_NOENT), and the parse stops at the DOCTYPE's name, before an
+ * internal subset could declare an entity. Only the predefined entities and character
+ * references are decoded (by the parser, into text).
+ *
+ * libxml2 must never print. The parser's context gets a structured error handler, and for the
+ * duration of a parse this thread's global handlers point here too (libxml2 reports some
+ * errors, e.g. of encoding conversion, without a context); they are restored afterwards. Both
+ * are thread-local in libxml2, so concurrent parses do not see each other's.
  */
 #define ZLIB_CONST
 #include <limits.h>
@@ -30,7 +41,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
 #include <zlib.h>
 
 #include <weft.h>
@@ -41,7 +51,8 @@
 #include "util/util.h"
 
 /* No network, no DTD loading, no entity substitution: XML_PARSE_NOENT and _DTDLOAD are off. */
-#define XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOXINCNODE)
+#define XML_OPTIONS XML_PARSE_NONET
+#define CHUNK (64u << 10) /* bytes handed to the parser at a time */
 
 /* ---- the byte source: plain or gzip, capped ------------------------------------------------- */
 
@@ -50,7 +61,7 @@ enum src_fail { SRC_OK = 0, SRC_OVER, SRC_GZIP, SRC_TRUNC, SRC_NOMEM };
 struct src {
 	const unsigned char *p;
 	size_t n, off;  /* the body and how much of it was consumed */
-	size_t total;   /* uncompressed bytes handed to the reader, <= the cap */
+	size_t total;   /* uncompressed bytes handed to the parser, <= the cap */
 	bool gz;        /* the body is gzip: z is initialised */
 	bool z_end;     /* the current gzip member has ended */
 	z_stream z;
@@ -61,6 +72,8 @@ struct src {
 static size_t plain_read(struct src *s, unsigned char *out, size_t want)
 {
 	size_t k = s->n - s->off < want ? s->n - s->off : want;
+	if (k == 0)
+		return 0; /* also when the body is NULL */
 	memcpy(out, s->p + s->off, k);
 	s->off += k;
 	return k;
@@ -112,28 +125,27 @@ static size_t gz_read(struct src *s, unsigned char *out, size_t want)
 }
 
 /*
- * The reader's xmlInputReadCallback. Asks the source for one byte more than the cap leaves
- * room for: getting it means the file is over the cap, which is flagged and reported to the
- * reader as the end of input (returning -1 would make libxml2 report an IO error globally).
+ * Up to want bytes of the body into out (0 at the end). Asks the source for one byte more
+ * than the cap leaves room for: getting it means the file is over the cap, which is flagged
+ * and ends the data there.
  */
-static int io_read(void *ctx, char *buf, int len)
+static size_t src_read(struct src *s, unsigned char *out, size_t want)
 {
-	struct src *s = ctx;
-	if (s->fail || len <= 0)
+	if (s->fail)
 		return 0;
 	size_t room = WEFT__SITEMAP_MAX_BYTES - s->total;
-	size_t want = (size_t)len <= room ? (size_t)len : room + 1;
-	unsigned char *out = (unsigned char *)buf;
+	if (want > room)
+		want = room + 1;
 	size_t got = s->gz ? gz_read(s, out, want) : plain_read(s, out, want);
 	if (got > room) {
 		s->fail = SRC_OVER;
 		got = room;
 	}
 	s->total += got;
-	return (int)got;
+	return got;
 }
 
-/* ---- the walk --------------------------------------------------------------------------------- */
+/* ---- the parse ------------------------------------------------------------------------------ */
 
 enum root { ROOT_NONE = 0, ROOT_URLSET, ROOT_INDEX };
 
@@ -141,15 +153,17 @@ struct sm {
 	const char *url; /* the sitemap's, for messages */
 	weft__sitemap_fn *fn;
 	void *cookie;
+	xmlParserCtxtPtr ctxt;
 	struct weft__sitemap_stats st;
 	enum root root;
+	int depth;         /* of the next start tag: 0 for the root */
 	bool in_item;      /* the open depth-1 element is a <url> (urlset) or <sitemap> (index) */
 	int loc_depth;     /* depth of the open <loc> that counts, -1 when none */
 	bool loc_long;     /* its text went over WEFT__SITEMAP_MAX_LOC_LEN */
 	struct weft__buf text; /* its text so far */
 	struct weft__buf key;  /* the serialised URL handed to fn */
 	size_t locs;       /* <loc>s that counted: delivered + rejected */
-	int rc;            /* why the walk stopped: the callback's value or a weft_err */
+	int rc;            /* why the parse stopped: the callback's value or a weft_err */
 	bool stopped;      /* rc is the callback's */
 	char *err;
 	size_t errlen;
@@ -157,8 +171,15 @@ struct sm {
 	char xmsg[256];
 };
 
-/* The reader's structured error handler: keep the first message of the highest level seen
- * (a namespace error is reported and parsing goes on; a fatal one then explains the stop). */
+/* Stop the parse with rc (the message, if any, is already in m->err). */
+static void halt(struct sm *m, int rc)
+{
+	m->rc = rc;
+	xmlStopParser(m->ctxt);
+}
+
+/* The structured error handler: keep the first message of the highest level seen (a
+ * namespace error is reported and parsing goes on; a fatal one then explains the stop). */
 static void on_xml_error(void *arg, xmlErrorPtr e)
 {
 	struct sm *m = arg;
@@ -201,14 +222,12 @@ static void handlers_pop(const struct handlers *old)
 	xmlSetGenericErrorFunc(old->gctx, old->g);
 }
 
-/* The element's local name, also when its prefix is undeclared (libxml2 then keeps "p:name"). */
-static const char *local_name(xmlTextReaderPtr r)
+/* The local name: libxml2 gives it without prefix, except when the prefix is undeclared. */
+static const char *local_name(const xmlChar *name)
 {
-	const char *name = (const char *)xmlTextReaderConstLocalName(r);
-	if (!name)
-		return "";
-	const char *colon = strrchr(name, ':');
-	return colon ? colon + 1 : name;
+	const char *s = name ? (const char *)name : "";
+	const char *colon = strrchr(s, ':');
+	return colon ? colon + 1 : s;
 }
 
 static bool is_xml_ws(char c)
@@ -228,9 +247,8 @@ static int loc_key(struct sm *m, const char *p, size_t n)
 		rc = WEFT_E_PARSE;
 		goto out;
 	}
-	size_t k = weft_url_key_len(u);
 	m->key.n = 0;
-	rc = weft__buf_add(&m->key, weft_url_href(u), k);
+	rc = weft__buf_add(&m->key, weft_url_href(u), weft_url_key_len(u));
 	if (rc == WEFT_OK)
 		rc = weft__buf_add(&m->key, "", 1);
 out:
@@ -248,9 +266,9 @@ static void finish_loc(struct sm *m)
 	m->loc_long = false;
 	m->text.n = 0;
 	if (++m->locs > WEFT__SITEMAP_MAX_LOCS) {
-		m->rc = weft__err(WEFT_E_PARSE, m->err, m->errlen,
+		halt(m, weft__err(WEFT_E_PARSE, m->err, m->errlen,
 				  "sitemap %s: more than %u <loc> entries (the protocol's limit of "
-				  "50,000 per file)", m->url, WEFT__SITEMAP_MAX_LOCS);
+				  "50,000 per file)", m->url, WEFT__SITEMAP_MAX_LOCS));
 		return;
 	}
 	while (n && is_xml_ws(p[n - 1]))
@@ -259,7 +277,7 @@ static void finish_loc(struct sm *m)
 		p++, n--;
 	int rc = too_long || n == 0 ? WEFT_E_PARSE : loc_key(m, p, n);
 	if (rc == WEFT_E_NOMEM) {
-		m->rc = rc;
+		halt(m, rc);
 	} else if (rc != WEFT_OK) {
 		m->st.rejected++;
 	} else {
@@ -269,8 +287,11 @@ static void finish_loc(struct sm *m)
 			m->st.children++;
 		else
 			m->st.urls++;
-		m->rc = m->fn(m->cookie, kind, m->key.p);
-		m->stopped = m->rc != 0;
+		int cb = m->fn(m->cookie, kind, m->key.p);
+		if (cb) {
+			m->stopped = true;
+			halt(m, cb);
+		}
 	}
 }
 
@@ -283,74 +304,100 @@ static void on_root(struct sm *m, const char *name)
 		m->root = ROOT_INDEX;
 		m->st.is_index = true;
 	} else {
-		m->rc = weft__err(WEFT_E_PARSE, m->err, m->errlen,
+		halt(m, weft__err(WEFT_E_PARSE, m->err, m->errlen,
 				  "sitemap %s: not a sitemap: the root element is <%s>", m->url,
-				  name);
+				  name));
 	}
 }
 
-static void on_start(struct sm *m, xmlTextReaderPtr r)
+/* SAX2 startElementNs: only the names and the depth matter. */
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		     const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+		     int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
-	const char *name = local_name(r);
-	int depth = xmlTextReaderDepth(r);
+	struct sm *m = ctx;
+	const char *name = local_name(localname);
+	int depth = m->depth++;
 	if (depth == 0) {
 		on_root(m, name);
 	} else if (depth == 1) {
 		m->in_item = strcmp(name, m->root == ROOT_INDEX ? "sitemap" : "url") == 0;
 	} else if (depth == 2 && m->in_item && m->loc_depth < 0 && strcmp(name, "loc") == 0) {
 		m->loc_depth = depth;
-		if (xmlTextReaderIsEmptyElement(r) == 1)
-			finish_loc(m); /* <loc/>: no end tag will come */
 	}
 }
 
-/* Text inside the open <loc> (at any depth below it) is kept, up to the length limit. */
-static void on_text(struct sm *m, xmlTextReaderPtr r)
+/* SAX2 endElementNs: the end of a counted <loc> delivers it. */
+static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		   const xmlChar *uri)
 {
-	if (m->loc_depth < 0 || m->loc_long)
-		return;
-	const char *v = (const char *)xmlTextReaderConstValue(r);
-	size_t n = v ? strlen(v) : 0;
-	if (n > WEFT__SITEMAP_MAX_LOC_LEN - m->text.n)
-		m->loc_long = true;
-	else if (weft__buf_add(&m->text, v, n) != WEFT_OK)
-		m->rc = WEFT_E_NOMEM;
+	struct sm *m = ctx;
+	if (--m->depth == m->loc_depth)
+		finish_loc(m);
 }
 
-/* Read nodes until the end, an error (-1) or a stop (m->rc). Returns the last read's value. */
-static int walk(struct sm *m, xmlTextReaderPtr r)
+/* SAX2 characters, ignorableWhitespace and cdataBlock: text inside the open <loc> (at any
+ * depth below it) is kept, up to the length limit. */
+static void on_text(void *ctx, const xmlChar *v, int len)
 {
-	int ret;
-	while ((ret = xmlTextReaderRead(r)) == 1) {
-		switch (xmlTextReaderNodeType(r)) {
-		case XML_READER_TYPE_ELEMENT:
-			on_start(m, r);
+	struct sm *m = ctx;
+	if (m->loc_depth < 0 || m->loc_long || len <= 0)
+		return;
+	if ((size_t)len > WEFT__SITEMAP_MAX_LOC_LEN - m->text.n)
+		m->loc_long = true;
+	else if (weft__buf_add(&m->text, v, (size_t)len) != WEFT_OK)
+		halt(m, WEFT_E_NOMEM);
+}
+
+/* SAX2 internalSubset: called at <!DOCTYPE name ...>, before any declaration is read. */
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+		       const xmlChar *system_id)
+{
+	struct sm *m = ctx;
+	halt(m, weft__err(WEFT_E_PARSE, m->err, m->errlen,
+			  "sitemap %s: a DOCTYPE is not allowed in a sitemap", m->url));
+}
+
+/* The parser's callbacks: elements, text and the DOCTYPE; everything else is ignored. */
+static void sax_init(xmlSAXHandler *sax)
+{
+	memset(sax, 0, sizeof(*sax));
+	sax->initialized = XML_SAX2_MAGIC;
+	sax->startElementNs = on_start;
+	sax->endElementNs = on_end;
+	sax->characters = on_text;
+	sax->ignorableWhitespace = on_text;
+	sax->cdataBlock = on_text;
+	sax->internalSubset = on_doctype;
+	sax->serror = on_xml_error;
+}
+
+/*
+ * Feed the source to the parser chunk by chunk until it ends or the parse stops. Returns
+ * false when libxml2 found the document malformed. Unparsed input (one incomplete piece of
+ * markup: a tag, comment, CDATA section) is capped at WEFT__SITEMAP_MAX_MARKUP.
+ */
+static bool feed(struct sm *m, struct src *s, unsigned char *chunk)
+{
+	xmlParserCtxtPtr c = m->ctxt;
+	size_t n;
+	do {
+		n = src_read(s, chunk, CHUNK);
+		xmlParseChunk(c, (const char *)chunk, (int)n, n == 0);
+		if (m->rc || !c->wellFormed)
 			break;
-		case XML_READER_TYPE_END_ELEMENT:
-			if (m->loc_depth >= 0 && xmlTextReaderDepth(r) == m->loc_depth)
-				finish_loc(m);
-			break;
-		case XML_READER_TYPE_TEXT:
-		case XML_READER_TYPE_CDATA:
-		case XML_READER_TYPE_WHITESPACE:
-		case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-			on_text(m, r);
-			break;
-		case XML_READER_TYPE_DOCUMENT_TYPE:
-			m->rc = weft__err(WEFT_E_PARSE, m->err, m->errlen,
-					  "sitemap %s: a DOCTYPE is not allowed in a sitemap", m->url);
-			break;
-		default:
+		if (c->input && c->input->end - c->input->cur > (ptrdiff_t)WEFT__SITEMAP_MAX_MARKUP) {
+			halt(m, weft__err(WEFT_E_PARSE, m->err, m->errlen,
+					  "sitemap %s: line %d: a piece of markup longer than %u "
+					  "bytes", m->url, c->input->line, WEFT__SITEMAP_MAX_MARKUP));
 			break;
 		}
-		if (m->rc)
-			break;
-	}
-	return ret;
+	} while (n > 0);
+	return c->wellFormed || m->rc;
 }
 
-/* The parse's result once the walk is over, in the order the file header explains. */
-static int conclude(struct sm *m, const struct src *s, int ret)
+/* The parse's result once feeding is over, in the order the file header explains. */
+static int conclude(struct sm *m, const struct src *s, bool well_formed)
 {
 	if (m->rc)
 		return m->rc; /* the callback's stop, or a message already written */
@@ -370,7 +417,7 @@ static int conclude(struct sm *m, const struct src *s, int ret)
 	case SRC_OK:
 		break;
 	}
-	if (ret < 0 || m->root == ROOT_NONE)
+	if (!well_formed || m->root == ROOT_NONE)
 		return weft__err(WEFT_E_PARSE, m->err, m->errlen, "sitemap %s: line %d: %s", m->url,
 				 m->xline, m->xlevel ? m->xmsg : "malformed XML");
 	return WEFT_OK;
@@ -392,7 +439,8 @@ int weft__sitemap_parse(const char *sitemap_url, const void *data, size_t len,
 			.cookie = cookie, .loc_depth = -1, .err = err, .errlen = errlen };
 	struct src s = { .p = data, .n = data ? len : 0 };
 	struct handlers old;
-	xmlTextReaderPtr r = NULL;
+	xmlSAXHandler sax;
+	unsigned char *chunk = NULL;
 	int rc;
 	if (err && errlen)
 		err[0] = '\0';
@@ -408,19 +456,23 @@ int weft__sitemap_parse(const char *sitemap_url, const void *data, size_t len,
 		}
 		s.gz = true;
 	}
-	handlers_push(&old, &m);
-	r = xmlReaderForIO(io_read, NULL, &s, sitemap_url, NULL, XML_OPTIONS);
-	if (r) {
-		xmlTextReaderSetStructuredErrorHandler(r, on_xml_error, &m);
-		rc = conclude(&m, &s, walk(&m, r));
-		xmlFreeTextReader(r);
-	} else {
-		rc = s.fail ? conclude(&m, &s, -1) : WEFT_E_NOMEM;
+	sax_init(&sax);
+	chunk = malloc(CHUNK);
+	m.ctxt = chunk ? xmlCreatePushParserCtxt(&sax, &m, NULL, 0, sitemap_url) : NULL;
+	if (!m.ctxt) {
+		rc = WEFT_E_NOMEM;
+		goto out;
 	}
+	xmlCtxtUseOptions(m.ctxt, XML_OPTIONS);
+	handlers_push(&old, &m);
+	rc = conclude(&m, &s, feed(&m, &s, chunk));
 	handlers_pop(&old);
 out:
+	if (m.ctxt)
+		xmlFreeParserCtxt(m.ctxt);
 	if (s.gz)
 		inflateEnd(&s.z);
+	free(chunk);
 	free(m.text.p);
 	free(m.key.p);
 	if (st)

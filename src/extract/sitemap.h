@@ -9,13 +9,14 @@
  * as rejected and not delivered.
  *
  * The body is plain XML or gzip (recognised by its magic bytes 1f 8b, never by name or
- * Content-Type). It is parsed as a stream (libxml2's xmlTextReader, fed through zlib when
- * compressed): memory stays small whatever the size, and the protocol's limits are enforced
- * as it goes, so a gzip bomb stops at the cap without ever holding the inflated data.
+ * Content-Type). It is parsed as a stream (libxml2's SAX2 push parser, fed through zlib when
+ * compressed; no tree is built): memory stays small whatever the size, and the protocol's
+ * limits are enforced as it goes, so a gzip bomb stops at the cap without ever holding the
+ * inflated data.
  *
  * Safety: no network, no DTD loading, no entity substitution, and a document with a DOCTYPE is
- * refused (sitemaps have none; that is where entity bombs live). libxml2 never prints: its
- * messages are collected into err.
+ * refused at the DOCTYPE's name (sitemaps have none; that is where entity bombs live).
+ * libxml2 never prints: its messages are collected into err.
  *
  * Threading: calls may run concurrently on different threads; libxml2 is initialised once, on
  * first use (pthread_once).
@@ -31,6 +32,10 @@
 #define WEFT__SITEMAP_MAX_BYTES 52428800u /* 50 MiB, uncompressed */
 /* A <loc> with more text than this is rejected (the protocol's URLs have < 2,048 chars). */
 #define WEFT__SITEMAP_MAX_LOC_LEN 65536u
+/* Input the parser holds unparsed, i.e. one incomplete tag, comment or CDATA section: the
+ * bound on the parser's memory (text is streamed). Checked after each 64 KB of input, so
+ * markup longer than this by more than 64 KB is WEFT_E_PARSE. */
+#define WEFT__SITEMAP_MAX_MARKUP (1u << 20)
 
 enum weft__sitemap_kind {
 	WEFT__SITEMAP_URL,   /* a <url><loc> in a <urlset>: a page */
@@ -58,9 +63,11 @@ struct weft__sitemap_stats {
  *  - WEFT_OK: the whole file was read;
  *  - the callback's non-zero value, when it stopped the parse;
  *  - WEFT_E_PARSE with a message in err: malformed XML (libxml2's message, with its line),
- *    a root other than <urlset>/<sitemapindex>, a DOCTYPE, corrupt or truncated gzip, more
- *    than WEFT__SITEMAP_MAX_LOCS <loc>s or more than WEFT__SITEMAP_MAX_BYTES uncompressed
- *    bytes (the message names the limit and the file);
+ *    a root other than <urlset>/<sitemapindex>, a DOCTYPE, corrupt or truncated gzip, a piece
+ *    of markup over WEFT__SITEMAP_MAX_MARKUP, more than WEFT__SITEMAP_MAX_LOCS <loc>s or more
+ *    than WEFT__SITEMAP_MAX_BYTES uncompressed bytes (the message names the limit and the
+ *    file);
+ *  - WEFT_E_INVAL: no callback, or no data with len > 0;
  *  - WEFT_E_NOMEM.
  * URLs delivered before an error stay delivered (the 50,000 before the 50,001st, those in the
  * first 50 MB). st (may be NULL) is filled in every case; err may be NULL.

@@ -1,10 +1,11 @@
 /*
  * fuzz_decode.c -- libFuzzer target for charset decoding (src/extract/decode.c) and encoding
  * sniffing (src/extract/encoding.c). The first byte picks an encoding label, the second a chunk
- * size; the rest is the text. Checks:
+ * size (and its top bit how the end is marked); the rest is the text. Checks:
  *  - the decoder's output is valid UTF-8 (no surrogates, nothing above U+10FFFF, shortest
  *    form), whatever the input;
- *  - decoding in one piece, in chunks of a fuzzed size and byte by byte give the same output
+ *  - decoding in one piece, in chunks of a fuzzed size and byte by byte (the end marked on
+ *    the last chunk or by an empty final call, as html.c does) give the same output
  *    (a sequence cut between chunks is carried, never lost or doubled); the same after
  *    weft__dec_restart(), and again with no restart after a final chunk (as html.c decodes
  *    attribute values);
@@ -94,16 +95,20 @@ static int valid_utf8(const unsigned char *p, size_t n)
 	return 1;
 }
 
+/* Decode p[0..n) in chunks; the end is marked on the last chunk or (as html.c's finish does)
+ * by an empty final call. */
 static void decode(struct weft__dec *d, const unsigned char *p, size_t n, size_t chunk,
-		   struct out *o, const char *label)
+		   bool empty_final, struct out *o, const char *label)
 {
 	size_t off = 0;
 	do {
 		size_t c = n - off < chunk ? n - off : chunk;
-		if (weft__dec_run(d, p + off, c, off + c == n, sink, o) != 0)
+		if (weft__dec_run(d, p + off, c, off + c == n && !empty_final, sink, o) != 0)
 			fail("weft__dec_run failed", label);
 		off += c;
 	} while (off < n);
+	if (empty_final && weft__dec_run(d, NULL, 0, true, sink, o) != 0)
+		fail("weft__dec_run failed (empty final call)", label);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -122,17 +127,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (weft__dec_init(&d, enc) != WEFT_OK)
 		fail("weft__dec_init failed", label);
 	struct out whole = { 0 }, chunks = { 0 }, bytes = { 0 }, again = { 0 };
-	decode(&d, p, n, n ? n : 1, &whole, label);
+	decode(&d, p, n, n ? n : 1, false, &whole, label);
 	weft__dec_restart(&d);
-	decode(&d, p, n, chunk, &chunks, label);
+	decode(&d, p, n, chunk, (data[1] & 0x80) != 0, &chunks, label);
 	weft__dec_restart(&d);
-	decode(&d, p, n, 1, &bytes, label);
+	decode(&d, p, n, 1, true, &bytes, label);
 	/*
 	 * A decoder reused without restart after a final chunk starts clean too: html.c decodes
 	 * every kept attribute value this way. (Not the replacement encoding, whose one U+FFFD
 	 * is per document; its documents have no values.)
 	 */
-	decode(&d, p, n, n ? n : 1, &again, label);
+	decode(&d, p, n, n ? n : 1, false, &again, label);
 	if (!valid_utf8((const unsigned char *)whole.p, whole.n))
 		fail("output is not valid UTF-8", label);
 	if (chunks.n != whole.n || (whole.n && memcmp(chunks.p, whole.p, whole.n) != 0))

@@ -322,10 +322,16 @@ static size_t run_carry(struct weft__dec *d, struct out *o, const unsigned char 
 			memcpy(tmp + d->n_carry, in + used, add);
 		size_t total = d->n_carry + add;
 		size_t done = run_any(d, o, tmp, total, final && used + add == n);
-		if (done < d->n_carry) { /* still incomplete: all input so far joins the carry */
+		if (done < d->n_carry) {
+			/*
+			 * Still incomplete: what was not decoded joins the carry. Not the `done`
+			 * bytes that were (glibc's ISO-2022-JP passes a lone ESC through once it
+			 * sees enough bytes after it): they went out already.
+			 */
+			total -= done;
 			if (total > sizeof(d->carry))
 				total = sizeof(d->carry); /* never: sequences are <= 4 bytes */
-			memcpy(d->carry, tmp, total);
+			memmove(d->carry, tmp + done, total);
 			d->n_carry = total;
 			return n;
 		}
@@ -340,12 +346,14 @@ int weft__dec_run(struct weft__dec *d, const unsigned char *in, size_t n, bool f
 {
 	struct out o = { .n = 0, .sink = sink, .arg = arg, .rc = 0 };
 	size_t used = run_carry(d, &o, in, n, final);
-	if (!d->n_carry && used < n && !o.rc) {
-		size_t done = run_any(d, &o, in + used, n - used, final);
+	/* Also on an empty final call: iconv may hold a character back until the end. */
+	if (!d->n_carry && (used < n || final) && !o.rc) {
+		size_t done = run_any(d, &o, n ? in + used : in, n - used, final);
 		size_t rest = n - used - done;
 		if (rest > sizeof(d->carry)) /* cannot happen: incomplete sequences are short */
 			rest = sizeof(d->carry);
-		memcpy(d->carry, in + used + done, rest);
+		if (rest)
+			memcpy(d->carry, in + used + done, rest);
 		d->n_carry = rest;
 	}
 	flush(&o);

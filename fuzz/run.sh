@@ -39,8 +39,8 @@ setup() {
 max_len() {
 	case $1 in
 	url | resolve) echo 2048 ;;
-	html) echo 16384 ;;
-	decode | fakeload) echo 8192 ;;
+	html) echo 8192 ;;
+	decode | fakeload) echo 4096 ;;
 	*) echo 4096 ;;
 	esac
 }
@@ -58,7 +58,7 @@ run_one() {
 	seeds=$(find "$work/corpus" -type f | wc -l)
 	log=$work/fuzz.log
 	# shellcheck disable=SC2086
-	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1} \
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$build/fuzz/fuzz_$t" "$work/corpus" -max_total_time="$secs" -max_len="$(max_len "$t")" \
 		-timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \

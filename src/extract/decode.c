@@ -346,15 +346,15 @@ int weft__dec_run(struct weft__dec *d, const unsigned char *in, size_t n, bool f
 {
 	struct out o = { .n = 0, .sink = sink, .arg = arg, .rc = 0 };
 	size_t used = run_carry(d, &o, in, n, final);
-	/* Also on an empty final call: iconv may hold a character back until the end. */
-	if (!d->n_carry && (used < n || final) && !o.rc) {
-		size_t done = run_any(d, &o, n ? in + used : in, n - used, final);
+	if (!d->n_carry && used < n && !o.rc) {
+		size_t done = run_any(d, &o, in + used, n - used, final);
 		size_t rest = n - used - done;
 		if (rest > sizeof(d->carry)) /* cannot happen: incomplete sequences are short */
 			rest = sizeof(d->carry);
-		if (rest)
-			memcpy(d->carry, in + used + done, rest);
+		memcpy(d->carry, in + used + done, rest);
 		d->n_carry = rest;
+	} else if (!d->n_carry && final && d->enc->kind == WEFT__ENC_ICONV && !o.rc) {
+		run_iconv(d, &o, in, 0, true); /* an empty final call: flush what iconv holds */
 	}
 	flush(&o);
 	return o.rc;

@@ -12,7 +12,7 @@
 # that reproduces it. Exit status: 0 if no target crashed, 1 if one did, 2 on a usage or build
 # error. Env: WEFT_FUZZ_BUILD (default build-fuzz), WEFT_FUZZ_ARGS (extra libFuzzer flags).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$(pwd)
 build=${WEFT_FUZZ_BUILD:-build-fuzz}
 case $build in /*) ;; *) build=$root/$build ;; esac
@@ -98,7 +98,7 @@ setup
 targets=$(cat "$build/fuzz/targets.txt")
 if [ "$what" != all ]; then
 	echo "$targets" | grep -qx "$what" ||
-		{ echo "fuzz/run.sh: no target '$what' (targets: $(echo $targets))" >&2; exit 2; }
+		{ echo "fuzz/run.sh: no target '$what' (targets: $(echo "$targets" | tr '\n' ' '))" >&2; exit 2; }
 	targets=$what
 fi
 bins=""

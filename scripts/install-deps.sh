@@ -6,7 +6,9 @@ set -eu
 BUILD="gcc make meson ninja-build pkg-config python3
        libcurl4-openssl-dev libjansson-dev libxxhash-dev
        libidn2-dev libpsl-dev libmicrohttpd-dev libxml2-dev zlib1g-dev ca-certificates"
-TEST="postgresql-doc-15"
+# clang for the fuzz stage (fuzz/run.sh, .ci/run): Debian 12's clang is clang-14, whose libFuzzer
+# (-fsanitize=fuzzer) and sanitizer runtimes are in libclang-rt-14-dev, only a Recommends of it.
+TEST="postgresql-doc-15 clang libclang-rt-14-dev"
 
 want="$BUILD"
 [ "${1:-}" = "--test" ] && want="$BUILD $TEST"

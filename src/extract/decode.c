@@ -322,10 +322,16 @@ static size_t run_carry(struct weft__dec *d, struct out *o, const unsigned char 
 			memcpy(tmp + d->n_carry, in + used, add);
 		size_t total = d->n_carry + add;
 		size_t done = run_any(d, o, tmp, total, final && used + add == n);
-		if (done < d->n_carry) { /* still incomplete: all input so far joins the carry */
+		if (done < d->n_carry) {
+			/*
+			 * Still incomplete: what was not decoded joins the carry. Not the `done`
+			 * bytes that were (glibc's ISO-2022-JP passes a lone ESC through once it
+			 * sees enough bytes after it): they went out already.
+			 */
+			total -= done;
 			if (total > sizeof(d->carry))
 				total = sizeof(d->carry); /* never: sequences are <= 4 bytes */
-			memcpy(d->carry, tmp, total);
+			memmove(d->carry, tmp + done, total);
 			d->n_carry = total;
 			return n;
 		}
@@ -351,6 +357,8 @@ int weft__dec_run(struct weft__dec *d, const unsigned char *in, size_t n, bool f
 			rest = sizeof(d->carry);
 		memcpy(d->carry, in + used + done, rest);
 		d->n_carry = rest;
+	} else if (!d->n_carry && final && d->enc->kind == WEFT__ENC_ICONV && !o.rc) {
+		run_iconv(d, &o, in, 0, true); /* an empty final call: flush what iconv holds */
 	}
 	flush(&o);
 	return o.rc;

@@ -4,6 +4,8 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include <weft.h>
 
@@ -46,16 +48,49 @@ static void test_waitgroup_waits_for_all(void)
 	}
 }
 
+/* wg.Wait() on a zero counter returns at once; Add(3) then Add(-3) brings it back to zero. */
+struct zero_arg {
+	struct weft__waitgroup wg;
+	long count_after; /* wg.count once both waits returned */
+	atomic_int waits_returned;
+};
+
+static void *zero_waits(void *p)
+{
+	struct zero_arg *a = p;
+	weft__wg_wait(&a->wg);
+	atomic_fetch_add(&a->waits_returned, 1);
+	weft__wg_add(&a->wg, 3);
+	weft__wg_add(&a->wg, -3);
+	weft__wg_wait(&a->wg);
+	atomic_fetch_add(&a->waits_returned, 1);
+	pthread_mutex_lock(&a->wg.mu);
+	a->count_after = a->wg.count;
+	pthread_mutex_unlock(&a->wg.mu);
+	return NULL;
+}
+
 static void test_waitgroup_zero_does_not_block(void)
 {
-	struct weft__waitgroup wg;
-	weft__wg_init(&wg);
-	weft__wg_wait(&wg);
-	weft__wg_add(&wg, 3);
-	weft__wg_add(&wg, -3);
-	weft__wg_wait(&wg);
-	weft__wg_destroy(&wg);
-	CHECK(1);
+	/* Heap, not stack: if a wait hangs, the thread is left behind still using it. */
+	struct zero_arg *a = calloc(1, sizeof(*a));
+	REQUIRE(a != NULL);
+	weft__wg_init(&a->wg);
+	atomic_init(&a->waits_returned, 0);
+	a->count_after = -1;
+	pthread_t t;
+	REQUIRE(pthread_create(&t, NULL, zero_waits, a) == 0);
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 10;
+	int jrc = pthread_timedjoin_np(t, NULL, &deadline);
+	CHECK_INT(jrc, 0); /* ETIMEDOUT: a Wait() on a zero counter blocked */
+	CHECK_INT(atomic_load(&a->waits_returned), 2);
+	if (jrc != 0)
+		return; /* the thread still holds a */
+	CHECK_INT(a->count_after, 0);
+	weft__wg_destroy(&a->wg);
+	free(a);
 }
 
 /* ---- channels ---- */

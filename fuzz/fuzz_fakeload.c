@@ -75,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			struct weft_response r;
 			weft_response_init(&r);
-			int frc = weft__fakeweb_respond(p, p->url, &r);
+			struct weft_request req = { .url = p->url };
+			int frc = weft__fakeweb_respond(p, &req, &r);
 			if (frc != WEFT_OK && frc != WEFT_E_NOMEM)
 				fail("the page's response cannot be built", p->url);
 			weft_response_reset(&r);

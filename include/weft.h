@@ -127,10 +127,53 @@ struct weft_config {
 	bool sitemaps;              /* also start from /sitemap.xml of each seed's origin and from
 				       robots.txt's Sitemap: lines */
 	bool no_skipped;            /* no records for URLs found but not fetched */
-	unsigned reserved[7];
+
+	/* Link checking (weft check; docs/CHECK.md). */
+	bool resources;             /* also extract page resources (img, srcset, link, script,
+				       source, video, audio, embed, object): in-scope ones are
+				       fetched (never parsed as pages unless HTML), out-of-scope
+				       ones checked with check_external; without it only a, area
+				       and frames are links */
+	bool anchors;               /* keep each HTML page's anchors (ids, <a name>) in its
+				       record, for fragment checks */
+	bool check_external;        /* out-of-scope http(s) links are fetched once to check them
+				       (HEAD, then GET when HEAD is refused), never parsed or
+				       followed; their records have checked set */
+	unsigned reserved[6];
 };
 
 WEFT_API void weft_config_init(struct weft_config *cfg);
+
+/* ---- Link records ------------------------------------------------------------------------ */
+
+/*
+ * One link found on a page, as the extractor (weft/extract.h) yields it and records carry it to
+ * reporters. The fields are documented with the extractor.
+ */
+enum weft_link_kind {
+	WEFT_LINK_NAV = 0,  /* a, area, iframe, frame */
+	WEFT_LINK_RESOURCE, /* img, source, link, script, video, audio, embed, object */
+};
+
+struct weft_link {
+	const char *url;      /* absolute, without fragment, NUL-terminated (weft/url.h form) */
+	size_t url_len;
+	const char *raw;      /* the attribute value as the DOM has it (references resolved, */
+	size_t raw_len;       /* CR and CRLF as LF, not trimmed); a srcset candidate's URL */
+	const char *fragment; /* what follows the first '#' of the trimmed value, as written */
+	size_t frag_len;      /* (not percent-encoded); NULL when there is no '#' */
+	const char *text;     /* <a>: its text content up to the end of the link; img: alt; */
+	size_t text_len;      /* else "". ASCII whitespace collapsed to one space, trimmed,
+			       * cut to at most WEFT_LINK_TEXT_MAX bytes at a character boundary */
+	const char *rel;      /* a, area, link: the rel attribute as written, NUL-terminated; */
+	size_t rel_len;       /* NULL when absent */
+	const char *tag;      /* lower case: "a", "img", ... */
+	const char *attr;     /* "href", "src", "srcset", "poster", "data" */
+	unsigned line;        /* 1-based line of the tag's '<' (LF, CRLF and CR end a line);
+			       * srcset candidates share their tag's */
+	enum weft_link_kind kind;
+	bool nofollow;        /* rel has the token "nofollow" (ASCII case-insensitive) */
+};
 
 /* ---- Records -------------------------------------------------------------------------------- */
 
@@ -152,8 +195,14 @@ struct weft_record {
 	const char *redirect;       /* Location target for a 3xx, absolute; else NULL */
 	int hops;                   /* redirects followed to reach this URL from a link */
 	bool truncated;             /* the body was cut at the size limit */
-	size_t n_links;             /* links found on the page */
-	const char *const *links;   /* those links, absolute, in document order */
+	size_t n_links;             /* links found on the page (a sitemap: the URLs it listed) */
+	const struct weft_link *links; /* the page's link records, document order (NULL for a
+				       sitemap): url absolute without fragment; fragment, text,
+				       tag, attr, line as the page has them */
+	size_t n_anchors;           /* with cfg.anchors, an HTML page's ids and <a name>s */
+	const char *const *anchors; /* (NUL-terminated, as written, duplicates kept) */
+	bool checked;               /* fetched only to check it (cfg.check_external): HEAD, or
+				       GET when HEAD was refused; never parsed */
 	const char *skipped;        /* found but not fetched, and why: "robots", "scope", "depth",
 				       "max-pages"; NULL for a fetched URL (then only url, from and
 				       depth are set, and error_msg may say more) */

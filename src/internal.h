@@ -46,6 +46,8 @@ enum weft__job_kind {
 	WEFT__JOB_PAGE = 0, /* a URL found on a page, a seed, a redirect target */
 	WEFT__JOB_ROBOTS,   /* a host's robots.txt: no record; its rules go to the host */
 	WEFT__JOB_SITEMAP,  /* a sitemap (--sitemap): its URLs are admitted as seeds */
+	WEFT__JOB_CHECK,    /* an out-of-scope link (cfg.check_external): HEAD (or GET), no
+			       parsing, no links followed; a redirect is followed */
 };
 
 /* Why a URL that was found is not fetched (weft_record.skipped). */
@@ -131,17 +133,18 @@ struct weft_crawl {
 int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids);
 
 /*
- * The two halves of weft__visit for engines that fetch asynchronously: after the fetch ends
- * (fetch_rc: what the fetcher returned), record it and compute kids; resets resp. A replay job
+ * The two halves of weft__visit for engines that fetch asynchronously: weft__page_begin()
+ * (core/page.h) makes the request and its sink; after the fetch ends (fetch_rc: what the
+ * fetcher returned), visit_end records it and computes kids; resets resp. A replay job
  * (job->replay) is not fetched at all: weft__visit_replay gives its kids at once.
  */
+struct weft__page;
 int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
-		    struct weft_response *resp, struct weft__jobs *kids, struct weft__fate *fate);
+		    struct weft_response *resp, struct weft__page *page, struct weft__jobs *kids,
+		    struct weft__fate *fate);
 /* One fetch of job with the blocking face, no gate; fate says what the host should make of it. */
 int weft__visit_once(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids,
 		     struct weft__fate *fate);
-/* Set up resp for job before its fetch (how much body to keep). */
-void weft__visit_prepare(const struct weft__job *job, struct weft_response *resp);
 /* A job the frontier gave out that needs no fetch (a replay, a skip): its record or kids. */
 int weft__visit_instant(struct weft_crawl *c, const struct weft__job *job,
 			struct weft__jobs *kids);
@@ -183,6 +186,13 @@ int weft__scope_init(struct weft_crawl *c, char *err, size_t errlen);
 int weft__scope_add_seeds(struct weft_crawl *c);
 /* May a link to url (canonical) be followed (scheme, host or domain, include/exclude)? */
 bool weft__scope_allows(const struct weft_crawl *c, const char *url);
+enum weft__scope {
+	WEFT__SCOPE_IN = 0,     /* follow it */
+	WEFT__SCOPE_OTHER_HOST, /* http(s), allowed by the patterns, another host (or domain):
+				   a link checker checks it */
+	WEFT__SCOPE_NEVER,      /* another scheme, or ruled out by --include/--exclude */
+};
+enum weft__scope weft__scope_of(const struct weft_crawl *c, const char *url);
 void weft__scope_free(struct weft_crawl *c);
 
 /* ---- src/core/jobs.c ---- */

@@ -84,30 +84,8 @@ WEFT_API int weft_html_reset(struct weft_html *h, const char *page_url, const ch
  * the content of script, style, title, textarea and the like, nor of <template>): references
  * resolved by the rules for text, NUL dropped.
  */
-enum weft_link_kind {
-	WEFT_LINK_NAV = 0,  /* a, area, iframe, frame */
-	WEFT_LINK_RESOURCE, /* img, source, link, script, video, audio, embed, object */
-};
-
-struct weft_link {
-	const char *url;      /* absolute, without fragment, NUL-terminated (weft/url.h form) */
-	size_t url_len;
-	const char *raw;      /* the attribute value as the DOM has it (references resolved, */
-	size_t raw_len;       /* CR and CRLF as LF, not trimmed); a srcset candidate's URL */
-	const char *fragment; /* what follows the first '#' of the trimmed value, as written */
-	size_t frag_len;      /* (not percent-encoded); NULL when there is no '#' */
-	const char *text;     /* <a>: its text content up to the end of the link; img: alt; */
-	size_t text_len;      /* else "". ASCII whitespace collapsed to one space, trimmed,
-			       * cut to at most WEFT_LINK_TEXT_MAX bytes at a character boundary */
-	const char *rel;      /* a, area, link: the rel attribute as written, NUL-terminated; */
-	size_t rel_len;       /* NULL when absent */
-	const char *tag;      /* lower case: "a", "img", ... */
-	const char *attr;     /* "href", "src", "srcset", "poster", "data" */
-	unsigned line;        /* 1-based line of the tag's '<' (LF, CRLF and CR end a line);
-			       * srcset candidates share their tag's */
-	enum weft_link_kind kind;
-	bool nofollow;        /* rel has the token "nofollow" (ASCII case-insensitive) */
-};
+/* enum weft_link_kind and struct weft_link (a link record) are declared in weft.h: records
+   carry them to reporters. */
 
 #define WEFT_LINK_TEXT_MAX 200
 

@@ -1,5 +1,5 @@
 /*
- * weft/fetcher.h -- the Fetcher interface: how a crawl gets a page and its links.
+ * weft/fetcher.h -- the Fetcher interface: how a crawl gets a page's status, headers and bytes.
  *
  * The lecture's `type Fetcher interface { Fetch(url string) (urls []string, err error) }`, grown
  * into what a real crawler needs to record: status, final URL, content type, size, timing, the
@@ -17,7 +17,8 @@ extern "C" {
 
 /*
  * The outcome of one fetch. Initialise with weft_response_init(); the fetcher fills it; release
- * with weft_response_reset() (which keeps keep_body). Every string is owned by the response.
+ * with weft_response_reset(). Every string is owned by the response. The body itself is not
+ * here: it goes to the request's sink as it arrives.
  * A 429 or 503 is returned to the crawl, not retried inside the fetcher: the crawl blocks the
  * whole host for its Retry-After and retries the URL later.
  */
@@ -27,34 +28,48 @@ struct weft_response {
 	char *error_msg;            /* detail for error, or NULL */
 	char *final_url;            /* the URL the body came from (NULL = the requested URL) */
 	char *content_type;         /* media type without parameters, lower case, or NULL */
+	char *charset;              /* the Content-Type's charset parameter, or NULL */
 	char *redirect;             /* absolute Location target of a 3xx response, or NULL */
 	uint64_t bytes;             /* body bytes received */
 	double ms;                  /* wall time */
 	bool truncated;             /* body cut at the size limit */
-	size_t n_links;             /* absolute URLs of the links on the page, document order */
-	char **links;
-	size_t cap_links;           /* private: allocated slots in links */
 	long retry_after_ms;        /* a 429/503's Retry-After, ms from the answer; -1: none */
-	uint64_t keep_body;         /* set by the caller before the fetch: keep up to this many
-				       body bytes in body (robots.txt, sitemaps); 0: keep none */
-	char *body;                 /* the kept bytes (NUL-terminated), or NULL */
-	size_t body_len;
 };
 
 WEFT_API void weft_response_init(struct weft_response *r);
 /* Free everything the response owns and make it empty again. */
 WEFT_API void weft_response_reset(struct weft_response *r);
-/* Drop the links (e.g. of a failed attempt), keeping everything else. */
-WEFT_API void weft_response_reset_links(struct weft_response *r);
-/* Append body bytes to keep (up to keep_body; the rest is dropped and truncated set). */
-WEFT_API int weft_response_keep(struct weft_response *r, const void *p, size_t len);
-/* Append a link (copied, len bytes, need not be NUL-terminated). */
-WEFT_API int weft_response_add_link(struct weft_response *r, const char *url, size_t len);
 /* Mark the response failed with kind e and a printf-style message. */
 WEFT_API int weft_response_set_error(struct weft_response *r, enum weft_fetch_err e,
 				     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Replace the string *field (one of the response's char * members) with a copy of s. */
 WEFT_API int weft_response_set_str(char **field, const char *s);
+
+/*
+ * Where a fetch's bytes go: the caller's (the crawl core's) sink. The fetcher calls it on the
+ * thread driving the fetch, in this order: head() once per response, when status and headers
+ * are known (again after a retried attempt: whatever an earlier attempt delivered is void);
+ * body() for each piece of the body as it arrives, up to the size limit; and, from fetchers
+ * whose pages are lists of links rather than bytes (the fake web), link() for each link. Any
+ * member may be NULL. A non-zero return stops the fetch: it ends with error WEFT_FE_OTHER, and
+ * the sink knows why. The fetcher knows nothing of HTML: what the bytes mean is the sink's
+ * business.
+ */
+struct weft_sink {
+	int (*head)(void *cookie, const struct weft_response *resp);
+	int (*body)(void *cookie, const void *p, size_t len);
+	int (*link)(void *cookie, const char *url, size_t len);
+	void *cookie;
+};
+
+/* One fetch asked of a fetcher. url and sink are borrowed until the fetch ends. */
+struct weft_request {
+	const char *url;
+	bool head;                    /* HEAD instead of GET: status and headers only */
+	uint64_t max_body;            /* deliver at most this many body bytes; 0: the fetcher's
+					 own limit (a larger value overrides it: sitemaps) */
+	const struct weft_sink *sink; /* NULL: the body is read and dropped */
+};
 
 /* Capabilities a fetcher announces. */
 enum {
@@ -74,16 +89,19 @@ struct weft_fetcher_ops {
 	const char *name;
 	unsigned caps;
 	/*
-	 * Blocking face: fetch url into *out (already initialised). Returns 0 with per-URL failures
-	 * recorded in *out; a negative enum weft_err only for failures of the fetcher itself.
+	 * Blocking face: fetch req->url into *out (already initialised), its bytes to req->sink.
+	 * Returns 0 with per-URL failures recorded in *out; a negative enum weft_err only for
+	 * failures of the fetcher itself.
 	 */
-	int (*fetch)(struct weft_fetcher *f, const char *url, struct weft_response *out);
+	int (*fetch)(struct weft_fetcher *f, const struct weft_request *req,
+		     struct weft_response *out);
 	/*
-	 * Async face: start fetching url into *out; done(cookie, out) is called from run() when it
-	 * ends. If start() returns an error, done is never called.
+	 * Async face: start fetching req->url into *out (*req is copied; its url and sink stay
+	 * valid until done); done(cookie, out) is called from run() when it ends. If start()
+	 * returns an error, done is never called.
 	 */
-	int (*start)(struct weft_fetcher *f, const char *url, struct weft_response *out,
-		     weft_fetch_done_fn *done, void *cookie);
+	int (*start)(struct weft_fetcher *f, const struct weft_request *req,
+		     struct weft_response *out, weft_fetch_done_fn *done, void *cookie);
 	/* Wait up to timeout_ms (-1: until something happens) and call done for finished fetches. */
 	int (*run)(struct weft_fetcher *f, int timeout_ms);
 	/* Make a blocked run() return soon; async-signal-safe, callable from any thread. */

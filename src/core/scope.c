@@ -153,15 +153,20 @@ static bool matches_any(const regex_t *re, size_t n, const char *url)
 	return false;
 }
 
-bool weft__scope_allows(const struct weft_crawl *c, const char *url)
+enum weft__scope weft__scope_of(const struct weft_crawl *c, const char *url)
 {
 	if (!is_http(url))
-		return false;
-	if (!host_in_scope(c, url))
-		return false;
+		return WEFT__SCOPE_NEVER;
 	if (c->n_include && !matches_any(c->include_re, c->n_include, url))
-		return false;
-	return !matches_any(c->exclude_re, c->n_exclude, url);
+		return WEFT__SCOPE_NEVER;
+	if (matches_any(c->exclude_re, c->n_exclude, url))
+		return WEFT__SCOPE_NEVER;
+	return host_in_scope(c, url) ? WEFT__SCOPE_IN : WEFT__SCOPE_OTHER_HOST;
+}
+
+bool weft__scope_allows(const struct weft_crawl *c, const char *url)
+{
+	return weft__scope_of(c, url) == WEFT__SCOPE_IN;
 }
 
 void weft__scope_free(struct weft_crawl *c)

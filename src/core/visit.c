@@ -10,22 +10,16 @@
 #include <weft/url.h>
 
 #include "core/depth.h"
+#include "core/page.h"
 #include "core/politeness.h"
 #include "core/robots.h"
 #include "extract/sitemap.h"
 #include "internal.h"
 
 #define MAX_REDIRECT_HOPS 10
-#define SITEMAP_MAX_BYTES (50u * 1024u * 1024u + 1u) /* the protocol's 50 MB, and one byte to
-							   tell "over" from "at" */
-
-bool weft_record_ok(const struct weft_record *r)
-{
-	return r->error == WEFT_FE_NONE && r->status >= 200 && r->status < 300;
-}
 
 static void fill_record(struct weft_record *rec, const struct weft__job *job,
-			const struct weft_response *resp)
+			const struct weft_response *resp, const struct weft__page *page)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->url = job->url->s;
@@ -41,8 +35,15 @@ static void fill_record(struct weft_record *rec, const struct weft__job *job,
 	rec->redirect = resp->redirect;
 	rec->hops = job->hops;
 	rec->truncated = resp->truncated;
-	rec->n_links = resp->n_links;
-	rec->links = (const char *const *)resp->links;
+	rec->checked = job->kind == WEFT__JOB_CHECK;
+	if (page && page->n_links) {
+		rec->n_links = page->n_links;
+		rec->links = page->links;
+	}
+	if (page && page->n_anchors) {
+		rec->n_anchors = page->n_anchors;
+		rec->anchors = weft__page_anchors(page);
+	}
 }
 
 static bool is_redirect(const struct weft_response *resp)
@@ -86,24 +87,35 @@ static void check_redirect(const struct weft__job *job, struct weft_response *re
 					"more than %d redirects", MAX_REDIRECT_HOPS);
 }
 
-/* A candidate child: depth is relative to the page (1 for a link, 0 for a redirect target). */
+/* A link the crawl will not follow: its "skipped" record (once per URL). */
+static int skip_kid(struct weft_crawl *c, const struct weft__job *job, const char *url,
+		    int depth)
+{
+	if (!c->skip_seen)
+		return WEFT_OK;
+	struct weft__str *u = weft__str_new(url, strlen(url));
+	if (!u)
+		return WEFT_E_NOMEM;
+	struct weft__job kid = { .url = u, .from = job->url, .depth = job->depth + depth };
+	weft__report_skip(c, &kid, WEFT__SKIP_SCOPE, NULL);
+	weft__str_unref(u);
+	return WEFT_OK;
+}
+
+/*
+ * A candidate child: depth is relative to the page (1 for a link, 0 for a redirect target).
+ * In scope it is a page to fetch; on another host, a link checker checks it (a check job);
+ * otherwise it is skipped.
+ */
 static int add_kid(struct weft_crawl *c, const struct weft__job *job, const char *url,
 		   int depth, int hops, struct weft__jobs *kids)
 {
 	struct weft__job kid = { .depth = depth, .hops = hops };
-	if (!weft__scope_allows(c, url)) {
-		if (c->skip_seen) {
-			struct weft__str *u = weft__str_new(url, strlen(url));
-			if (!u)
-				return WEFT_E_NOMEM;
-			kid.url = u;
-			kid.from = job->url;
-			kid.depth = job->depth + depth;
-			weft__report_skip(c, &kid, WEFT__SKIP_SCOPE, NULL);
-			weft__str_unref(u);
-		}
-		return WEFT_OK;
-	}
+	enum weft__scope where = weft__scope_of(c, url);
+	if (where == WEFT__SCOPE_OTHER_HOST && c->cfg.check_external)
+		kid.kind = WEFT__JOB_CHECK;
+	else if (where != WEFT__SCOPE_IN)
+		return skip_kid(c, job, url, depth);
 	kid.url = weft__str_new(url, strlen(url));
 	kid.from = weft__str_ref(job->url);
 	if (hops > 0)
@@ -118,17 +130,23 @@ static int add_kid(struct weft_crawl *c, const struct weft__job *job, const char
 	return rc;
 }
 
-/* The in-scope links of a usable page, or a redirect's target, with relative depths. */
+/* The links of a usable page worth a fetch (resources only when asked for), or a redirect's
+   target, with relative depths. A checked URL's links are never followed. */
 static int candidates(struct weft_crawl *c, const struct weft__job *job,
-		      const struct weft_response *resp, struct weft__jobs *cands)
+		      const struct weft_response *resp, const struct weft__page *page,
+		      struct weft__jobs *cands)
 {
 	int rc = WEFT_OK;
 	if (is_redirect(resp))
 		return add_kid(c, job, resp->redirect, 0, job->hops + 1, cands);
-	if (resp->error != WEFT_FE_NONE || resp->status < 200 || resp->status >= 300)
+	if (resp->error != WEFT_FE_NONE || resp->status < 200 || resp->status >= 300 ||
+	    job->kind != WEFT__JOB_PAGE)
 		return WEFT_OK;
-	for (size_t i = 0; i < resp->n_links && rc == WEFT_OK; i++)
-		rc = add_kid(c, job, resp->links[i], 1, 0, cands);
+	for (size_t i = 0; i < page->n_links && rc == WEFT_OK; i++) {
+		const struct weft_link *l = &page->links[i];
+		if (l->kind == WEFT_LINK_NAV || c->cfg.resources)
+			rc = add_kid(c, job, l->url, 1, 0, cands);
+	}
 	return rc;
 }
 
@@ -177,11 +195,12 @@ static void place_kids(struct weft_crawl *c, int base, struct weft__jobs *cands,
 
 /* Children of a fetched page; with --depth, remember its links and use its best depth. */
 static int collect_kids(struct weft_crawl *c, const struct weft__job *job,
-			const struct weft_response *resp, struct weft__jobs *kids)
+			const struct weft_response *resp, const struct weft__page *page,
+			struct weft__jobs *kids)
 {
 	struct weft__jobs cands = { 0 };
 	int base = job->depth;
-	int rc = candidates(c, job, resp, &cands);
+	int rc = candidates(c, job, resp, page, &cands);
 	if (rc == WEFT_OK && c->depths)
 		rc = weft__depths_store(c->depths, job->url, &cands, &base);
 	place_kids(c, base, &cands, kids);
@@ -199,13 +218,13 @@ int weft__visit_replay(struct weft_crawl *c, const struct weft__job *job, struct
 	return rc;
 }
 
-static void count(struct weft_crawl *c, const struct weft_response *resp)
+static void count(struct weft_crawl *c, const struct weft_response *resp, size_t n_links)
 {
 	struct weft__stats *s = &c->stats;
 	atomic_fetch_add_explicit(&s->fetched, 1, memory_order_relaxed);
 	bool ok = resp->error == WEFT_FE_NONE && resp->status >= 200 && resp->status < 400;
 	atomic_fetch_add_explicit(ok ? &s->ok : &s->failed, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->links, resp->n_links, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->links, n_links, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->bytes, resp->bytes, memory_order_relaxed);
 }
 
@@ -241,7 +260,8 @@ static int robots_sitemaps(struct weft_crawl *c, const struct weft__robots *r,
  * disallowed until a retry works ("unreachable"; 429 too, as Google reads it).
  */
 static int robots_answer(struct weft_crawl *c, struct weft_response *resp,
-			 struct weft__fate *fate, struct weft__jobs *found)
+			 const struct weft__page *page, struct weft__fate *fate,
+			 struct weft__jobs *found)
 {
 	atomic_fetch_add_explicit(&c->stats.robots, 1, memory_order_relaxed);
 	int st = resp->status, rc = WEFT_OK;
@@ -258,7 +278,7 @@ static int robots_answer(struct weft_crawl *c, struct weft_response *resp,
 		fate->robots_next = weft__str_new(resp->redirect, strlen(resp->redirect));
 		rc = fate->robots_next ? WEFT_OK : WEFT_E_NOMEM;
 	} else if (st >= 200 && st < 300) {
-		rc = weft__robots_parse(&fate->robots, resp->body ? resp->body : "", resp->body_len,
+		rc = weft__robots_parse(&fate->robots, page->body ? page->body : "", page->body_len,
 					c->robots_agent);
 		if (rc == WEFT_OK)
 			rc = robots_sitemaps(c, fate->robots, found);
@@ -295,14 +315,15 @@ static int on_loc(void *cookie, enum weft__sitemap_kind kind, const char *url)
 
 /* A fetched sitemap: its URLs into kids; a parse error or a limit becomes the record's error. */
 static int sitemap_kids(struct weft_crawl *c, const struct weft__job *job,
-			struct weft_response *resp, struct weft__jobs *kids, size_t *n_locs)
+			struct weft_response *resp, const struct weft__page *page,
+			struct weft__jobs *kids, size_t *n_locs)
 {
 	if (resp->error != WEFT_FE_NONE || resp->status < 200 || resp->status >= 300)
 		return WEFT_OK;
 	struct sitemap_ctx x = { .c = c, .job = job, .kids = kids };
 	struct weft__sitemap_stats st = { 0 };
 	char err[256] = "";
-	int rc = weft__sitemap_parse(job->url->s, resp->body ? resp->body : "", resp->body_len,
+	int rc = weft__sitemap_parse(job->url->s, page->body ? page->body : "", page->body_len,
 				     on_loc, &x, &st, err, sizeof(err));
 	*n_locs = st.urls + st.children;
 	if (rc == WEFT_E_NOMEM)
@@ -314,13 +335,6 @@ static int sitemap_kids(struct weft_crawl *c, const struct weft__job *job,
 }
 
 /* ---- the visit ---- */
-
-void weft__visit_prepare(const struct weft__job *job, struct weft_response *resp)
-{
-	resp->keep_body = job->kind == WEFT__JOB_ROBOTS	 ? WEFT__ROBOTS_MAX_BYTES
-			  : job->kind == WEFT__JOB_SITEMAP ? SITEMAP_MAX_BYTES
-							   : 0;
-}
 
 static bool refused(const struct weft_response *resp)
 {
@@ -342,7 +356,8 @@ static bool take_refusal(struct weft_crawl *c, const struct weft__job *job,
 }
 
 int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
-		    struct weft_response *resp, struct weft__jobs *kids, struct weft__fate *fate)
+		    struct weft_response *resp, struct weft__page *page, struct weft__jobs *kids,
+		    struct weft__fate *fate)
 {
 	int rc = WEFT_OK;
 	if (fate)
@@ -350,10 +365,16 @@ int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch
 	if (fetch_rc < 0) /* the fetcher itself failed: still a record, never a lost URL */
 		weft_response_set_error(resp, WEFT_FE_OTHER, "fetcher: %s",
 					weft_strerror(fetch_rc));
+	int page_rc = weft__page_end(page, resp);
+	if (page_rc == WEFT_E_NOMEM) /* the page's links are incomplete: never a silent loss */
+		weft_response_set_error(resp, WEFT_FE_OTHER, "out of memory keeping its links");
+	else if (page_rc < 0)
+		weft_response_set_error(resp, WEFT_FE_OTHER, "link extraction: %s",
+					weft_strerror(page_rc));
 	if (job->kind == WEFT__JOB_ROBOTS) {
 		struct weft__fate scratch;
 		weft__fate_init(&scratch);
-		rc = robots_answer(c, resp, fate ? fate : &scratch, kids);
+		rc = robots_answer(c, resp, page, fate ? fate : &scratch, kids);
 		weft__fate_clear(&scratch);
 		weft_response_reset(resp);
 		return rc;
@@ -363,19 +384,22 @@ int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch
 		return WEFT_OK;
 	}
 	check_redirect(job, resp);
+	if (job->kind == WEFT__JOB_CHECK)
+		resp->truncated = false; /* a check reads no body: nothing was cut */
 	size_t n_locs = 0;
 	if (job->kind == WEFT__JOB_SITEMAP)
-		rc = sitemap_kids(c, job, resp, kids, &n_locs);
-	count(c, resp);
+		rc = sitemap_kids(c, job, resp, page, kids, &n_locs);
+	bool usable = page_rc == WEFT_OK && resp->error == WEFT_FE_NONE;
+	count(c, resp, usable ? page->n_links : 0);
 
 	struct weft_record rec;
-	fill_record(&rec, job, resp);
+	fill_record(&rec, job, resp, usable ? page : NULL);
 	if (job->kind == WEFT__JOB_SITEMAP)
 		rec.n_links = n_locs; /* the URLs it listed (they are not kept as links) */
 	weft__report_record(c, &rec);
 
-	if (rc == WEFT_OK && job->kind == WEFT__JOB_PAGE)
-		rc = collect_kids(c, job, resp, kids);
+	if (rc == WEFT_OK && job->kind != WEFT__JOB_SITEMAP)
+		rc = collect_kids(c, job, resp, page, kids);
 	weft_response_reset(resp);
 	return rc;
 }
@@ -389,9 +413,9 @@ static void report_down(struct weft_crawl *c, const struct weft__job *job, uint8
 	weft_response_set_error(&resp, (enum weft_fetch_err)err,
 				"host unreachable (%s while fetching its robots.txt)",
 				weft_fetch_err_name((enum weft_fetch_err)err));
-	count(c, &resp);
+	count(c, &resp, 0);
 	struct weft_record rec;
-	fill_record(&rec, job, &resp);
+	fill_record(&rec, job, &resp, NULL);
 	weft__report_record(c, &rec);
 	weft_response_reset(&resp);
 }
@@ -414,13 +438,17 @@ int weft__visit_once(struct weft_crawl *c, const struct weft__job *job, struct w
 	if (job->replay || job->skip)
 		return weft__visit_instant(c, job, kids);
 	struct weft_response resp;
+	struct weft__page page;
 	weft_response_init(&resp);
-	weft__visit_prepare(job, &resp);
+	weft__page_init(&page, c);
+	weft__page_begin(&page, job);
 	double t0 = weft__now();
-	int rc = c->fetcher->ops->fetch(c->fetcher, job->url->s, &resp);
+	int rc = c->fetcher->ops->fetch(c->fetcher, &page.req, &resp);
 	if (resp.ms == 0)
 		resp.ms = (weft__now() - t0) * 1000.0;
-	return weft__visit_end(c, job, rc, &resp, kids, fate);
+	rc = weft__visit_end(c, job, rc, &resp, &page, kids, fate);
+	weft__page_free(&page);
+	return rc;
 }
 
 /*

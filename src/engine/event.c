@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/frontier.h"
+#include "core/page.h"
 #include "core/politeness.h"
 #include "engine/autoc.h"
 #include "engine/engine.h"
@@ -50,6 +51,8 @@ struct loop {
 	bool autoc_on;                  /* -c auto */
 	struct weft__autoc autoc;
 	struct weft__jobs kids;         /* scratch: one completion's children */
+	struct slot *spare;             /* finished slots kept for reuse (their pages' buffers
+					   and extractors stay warm); this loop's thread only */
 	struct weft__jobs batch;        /* scratch: jobs taken from the frontier */
 };
 
@@ -63,12 +66,35 @@ struct shared {
 	size_t n_loops;
 };
 
-/* One fetch in flight: its job and the response the fetcher fills. */
+/* One fetch in flight: its job, the response the fetcher fills, the sink its bytes go to. */
 struct slot {
 	struct loop *lp;
 	struct weft__job job;
 	struct weft_response resp;
+	struct weft__page page;
+	struct slot *next;              /* in lp->spare */
 };
+
+static struct slot *slot_get(struct loop *lp)
+{
+	struct slot *s = lp->spare;
+	if (s) {
+		lp->spare = s->next;
+		return s;
+	}
+	s = malloc(sizeof(*s));
+	if (s) {
+		s->lp = lp;
+		weft__page_init(&s->page, lp->sh->c);
+	}
+	return s;
+}
+
+static void slot_put(struct loop *lp, struct slot *s)
+{
+	s->next = lp->spare;
+	lp->spare = s;
+}
 
 /* Wake loops that sleep with room for more work, if a job may start now; mu held. */
 static void wake_sleepers(struct shared *sh, const struct loop *self)
@@ -102,11 +128,12 @@ static void finish(struct slot *s, int fetch_rc)
 {
 	struct loop *lp = s->lp;
 	struct weft__fate fate;
-	if (weft__visit_end(lp->sh->c, &s->job, fetch_rc, &s->resp, &lp->kids, &fate) != WEFT_OK)
+	if (weft__visit_end(lp->sh->c, &s->job, fetch_rc, &s->resp, &s->page, &lp->kids,
+			    &fate) != WEFT_OK)
 		weft__fail(lp->sh->c, WEFT_E_NOMEM);
 	admit_and_settle(lp, &s->job, &fate);
 	weft__fate_clear(&fate);
-	free(s);
+	slot_put(lp, s);
 }
 
 static void on_done(void *cookie, struct weft_response *resp)
@@ -135,17 +162,16 @@ static bool start_job(struct loop *lp, struct weft__job *job)
 		admit_and_settle(lp, job, NULL);
 		return true;
 	}
-	struct slot *s = malloc(sizeof(*s));
+	struct slot *s = slot_get(lp);
 	if (!s) {
 		weft__fail(c, WEFT_E_NOMEM);
 		admit_and_settle(lp, job, NULL);
 		return true;
 	}
-	s->lp = lp;
 	s->job = *job;
 	weft_response_init(&s->resp);
-	weft__visit_prepare(&s->job, &s->resp);
-	int rc = lp->f->ops->start(lp->f, s->job.url->s, &s->resp, on_done, s);
+	weft__page_begin(&s->page, &s->job);
+	int rc = lp->f->ops->start(lp->f, &s->page.req, &s->resp, on_done, s);
 	if (rc == WEFT_OK) {
 		lp->in_flight++;
 		return false;
@@ -273,6 +299,12 @@ static void free_loops(struct shared *sh)
 		level += lp->level;
 		weft__jobs_free(&lp->kids);
 		weft__jobs_free(&lp->batch);
+		while (lp->spare) {
+			struct slot *s = lp->spare;
+			lp->spare = s->next;
+			weft__page_free(&s->page);
+			free(s);
+		}
 		if (i > 0)
 			weft_fetcher_free(&lp->f);
 	}

@@ -24,7 +24,8 @@ struct pending {
 	double due;                  /* monotonic seconds */
 	uint64_t seq;                /* tie-break: first started, first answered */
 	const struct fake_page *page;/* NULL: missing */
-	char *url;
+	char *url;                   /* owned copy of the request's URL */
+	struct weft_request req;     /* req.url points at url */
 	struct weft_response *out;
 	weft_fetch_done_fn *done;
 	void *cookie;
@@ -40,13 +41,14 @@ struct fake_fetcher {
 	int wake_fd;                 /* eventfd: wake() from any thread */
 };
 
-static int fake_fetch(struct weft_fetcher *f, const char *url, struct weft_response *out)
+static int fake_fetch(struct weft_fetcher *f, const struct weft_request *req,
+		      struct weft_response *out)
 {
 	struct fake_fetcher *ff = (struct fake_fetcher *)f;
-	const struct fake_page *p = weft__fakeweb_touch(ff->web, url);
+	const struct fake_page *p = weft__fakeweb_touch(ff->web, req->url);
 	if (p && p->delay_us)
 		weft__sleep_us(p->delay_us);
-	return weft__fakeweb_respond(p, url, out);
+	return weft__fakeweb_respond(p, req, out);
 }
 
 static bool before(const struct pending *a, const struct pending *b)
@@ -81,8 +83,8 @@ static void sift_down(struct pending *h, size_t n, size_t i)
 	}
 }
 
-static int fake_start(struct weft_fetcher *f, const char *url, struct weft_response *out,
-		      weft_fetch_done_fn *done, void *cookie)
+static int fake_start(struct weft_fetcher *f, const struct weft_request *req,
+		      struct weft_response *out, weft_fetch_done_fn *done, void *cookie)
 {
 	struct fake_fetcher *ff = (struct fake_fetcher *)f;
 	if (ff->n == ff->cap) {
@@ -93,14 +95,16 @@ static int fake_start(struct weft_fetcher *f, const char *url, struct weft_respo
 		ff->heap = h;
 		ff->cap = cap;
 	}
-	char *copy = strdup(url);
+	char *copy = strdup(req->url);
 	if (!copy)
 		return WEFT_E_NOMEM;
-	const struct fake_page *p = weft__fakeweb_touch(ff->web, url);
+	const struct fake_page *p = weft__fakeweb_touch(ff->web, req->url);
 	double delay = p ? p->delay_us / 1e6 : 0;
 	ff->heap[ff->n] = (struct pending){ .due = weft__now() + delay, .seq = ff->seq++,
-					    .page = p, .url = copy, .out = out,
+					    .page = p, .req = *req, .out = out,
 					    .done = done, .cookie = cookie };
+	ff->heap[ff->n].req.url = copy;
+	ff->heap[ff->n].url = copy;
 	sift_up(ff->heap, ff->n++);
 	return WEFT_OK;
 }
@@ -138,7 +142,7 @@ static int fake_run(struct weft_fetcher *f, int timeout_ms)
 		struct pending p = ff->heap[0];
 		ff->heap[0] = ff->heap[--ff->n];
 		sift_down(ff->heap, ff->n, 0);
-		int rc = weft__fakeweb_respond(p.page, p.url, p.out);
+		int rc = weft__fakeweb_respond(p.page, &p.req, p.out);
 		p.out->ms = p.page ? p.page->delay_us / 1000.0 : 0;
 		free(p.url);
 		if (rc)

@@ -212,12 +212,14 @@ size_t weft_fakeweb_size(const struct weft_fakeweb *w)
 	return w->count;
 }
 
-int weft__fakeweb_respond(const struct fake_page *p, const char *url, struct weft_response *out)
+/* The page's answer: status and type into *out, then (not for HEAD) its links to the sink. */
+int weft__fakeweb_respond(const struct fake_page *p, const struct weft_request *req,
+			  struct weft_response *out)
 {
 	int rc = WEFT_OK;
 	if (!p) { /* fmt.Errorf("not found: %s", url) */
 		out->status = 404;
-		return weft_response_set_error(out, WEFT_FE_MISSING, "not found: %s", url);
+		return weft_response_set_error(out, WEFT_FE_MISSING, "not found: %s", req->url);
 	}
 	if (p->error)
 		return weft_response_set_error(out, WEFT_FE_FAKE, "%s", p->error);
@@ -228,7 +230,16 @@ int weft__fakeweb_respond(const struct fake_page *p, const char *url, struct wef
 		rc = weft_response_set_str(&out->redirect, p->redirect);
 	if (!rc && p->status >= 400)
 		rc = weft_response_set_error(out, WEFT_FE_HTTP, "HTTP %d", p->status);
-	for (size_t i = 0; i < p->n_links && rc == WEFT_OK; i++)
-		rc = weft_response_add_link(out, p->links[i], strlen(p->links[i]));
+	const struct weft_sink *k = req->sink;
+	int sink_rc = 0;
+	if (!rc && k && k->head)
+		sink_rc = k->head(k->cookie, out);
+	for (size_t i = 0; !rc && !sink_rc && !req->head && k && k->link && i < p->n_links; i++)
+		sink_rc = k->link(k->cookie, p->links[i], strlen(p->links[i]));
+	if (!rc && sink_rc) {
+		out->status = 0;
+		rc = weft_response_set_error(out, WEFT_FE_OTHER, "stopped by the caller: %s",
+					     weft_strerror(sink_rc));
+	}
 	return rc;
 }

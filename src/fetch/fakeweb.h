@@ -39,7 +39,9 @@ struct weft_fakeweb {
 const struct fake_page *weft__fakeweb_find(const struct weft_fakeweb *w, const char *url);
 /* Count a fetch of url (present or missing); returns the page or NULL if missing. */
 struct fake_page *weft__fakeweb_touch(struct weft_fakeweb *w, const char *url);
-/* Fill a response from a page (NULL: the lecture's "missing"). */
-int weft__fakeweb_respond(const struct fake_page *p, const char *url, struct weft_response *out);
+/* Answer a request from a page (NULL: the lecture's "missing"): status and type into *out,
+   its links to req->sink. */
+int weft__fakeweb_respond(const struct fake_page *p, const struct weft_request *req,
+			  struct weft_response *out);
 
 #endif

@@ -132,21 +132,23 @@ static void handle_put(struct weft__http *h, CURL *e)
 }
 
 /* One attempt; returns the retry delay the outcome calls for (-1: done). */
-static long attempt(struct weft__http *h, CURL *e, const char *url, struct weft_response *out,
-		    int n)
+static long attempt(struct weft__http *h, CURL *e, struct weft_request *req,
+		    struct weft_response *out, int n)
 {
 	struct weft__xfer x;
-	if (weft__xfer_begin(&x, h, e, url, out) != WEFT_OK) {
+	if (weft__xfer_begin(&x, h, e, req, out) != WEFT_OK) {
 		weft_response_set_error(out, WEFT_FE_OTHER, "out of memory");
 		return -1;
 	}
 	weft__xfer_finish(&x, curl_easy_perform(e));
 	long delay = weft__xfer_retry_delay(&x, n);
+	*req = x.req; /* a refused HEAD becomes a GET */
 	weft__xfer_clear(&x);
 	return delay;
 }
 
-static int http_fetch(struct weft_fetcher *f, const char *url, struct weft_response *out)
+static int http_fetch(struct weft_fetcher *f, const struct weft_request *req,
+		      struct weft_response *out)
 {
 	struct weft__http *h = (struct weft__http *)f;
 	CURL *e = handle_get(h);
@@ -154,7 +156,8 @@ static int http_fetch(struct weft_fetcher *f, const char *url, struct weft_respo
 		return WEFT_E_NOMEM;
 	double t0 = weft__now();
 	long delay;
-	for (int n = 1; (delay = attempt(h, e, url, out, n)) >= 0; n++) {
+	struct weft_request r = *req;
+	for (int n = 1; (delay = attempt(h, e, &r, out, n)) >= 0; n++) {
 		weft__sleep_us((unsigned)delay * 1000u);
 		weft_response_reset(out);
 	}

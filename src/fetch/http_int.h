@@ -1,6 +1,6 @@
 /*
  * http_int.h -- what the HTTP fetcher's faces share: the fetcher object and one transfer's
- * state (callbacks, body limit, link extraction, error mapping, retry decisions).
+ * state (callbacks, body limit, the caller's sink, error mapping, retry decisions).
  */
 #ifndef WEFT_HTTP_INT_H
 #define WEFT_HTTP_INT_H
@@ -8,7 +8,6 @@
 #include <curl/curl.h>
 #include <pthread.h>
 
-#include <weft/extract.h>
 #include <weft/http.h>
 
 struct weft__multi;
@@ -32,20 +31,20 @@ struct weft__http {
 struct weft__xfer {
 	struct weft__http *h;
 	CURL *easy;                      /* the handle carrying this transfer */
-	const char *url;                 /* borrowed from the caller */
+	struct weft_request req;         /* copy; its url and sink are the caller's */
+	const char *url;                 /* req.url */
 	struct weft_response *out;
-	struct weft_html *html;          /* link extractor, when the body is parsed */
-	bool decided;                    /* status and type known, parse decision made */
+	bool decided;                    /* status and type known, sink told */
 	bool truncated;
-	int link_rc;                     /* first error of the link callback */
+	int sink_rc;                     /* first non-zero return of the sink */
 	char *location;                  /* raw Location header of the last response */
 	long retry_after_ms;             /* from Retry-After, or -1 */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 /* The async face (http_multi.c). */
-int weft__http_start(struct weft_fetcher *f, const char *url, struct weft_response *out,
-		     weft_fetch_done_fn *done, void *cookie);
+int weft__http_start(struct weft_fetcher *f, const struct weft_request *req,
+		     struct weft_response *out, weft_fetch_done_fn *done, void *cookie);
 int weft__http_run(struct weft_fetcher *f, int timeout_ms);
 void weft__http_wake(struct weft_fetcher *f);
 size_t weft__http_in_flight(struct weft_fetcher *f);
@@ -55,12 +54,13 @@ void weft__http_multi_free(struct weft__http *h);
 /* A configured easy handle (constant options set); NULL when out of memory. */
 CURL *weft__http_easy_new(struct weft__http *h);
 /* Point easy at this transfer: URL, callbacks, error buffer. */
-int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy, const char *url,
-		     struct weft_response *out);
+int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy,
+		     const struct weft_request *req, struct weft_response *out);
 /* Fill x->out from the finished transfer. */
 void weft__xfer_finish(struct weft__xfer *x, CURLcode rc);
-/* After finish: milliseconds to wait before retry number `attempt` (1-based), or -1. */
-long weft__xfer_retry_delay(const struct weft__xfer *x, int attempt);
+/* After finish: milliseconds to wait before retry number `attempt` (1-based), or -1. A HEAD
+   the server refused is retried at once as a GET: x->req then says so. */
+long weft__xfer_retry_delay(struct weft__xfer *x, int attempt);
 /* Release the transfer's own state (not the response). */
 void weft__xfer_clear(struct weft__xfer *x);
 

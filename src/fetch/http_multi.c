@@ -6,7 +6,7 @@
  * timeout is (timer callback); run() waits on epoll until a socket is ready, the timer is due,
  * a retry is due or wake() is called, hands the readiness to libcurl, and completes finished
  * transfers through their done callbacks. Bodies stream through the same callbacks as the
- * blocking face (http_xfer.c), so links are extracted as bytes arrive. HTTP/2 multiplexing,
+ * blocking face (http_xfer.c), so the body reaches the sink as it arrives. HTTP/2 multiplexing,
  * connection reuse and per-host limits are libcurl's, configured on the multi handle.
  *
  * Threads: everything here belongs to the one thread that calls start() and run(), except
@@ -159,15 +159,15 @@ static void easy_put(struct weft__multi *m, CURL *e)
 /* (Re)start an attempt: point the easy handle at the transfer and hand it to libcurl. */
 static int launch(struct weft__http *h, struct weft__multi *m, struct mxfer *t)
 {
-	const char *url = t->x.url;
-	int rc = weft__xfer_begin(&t->x, h, t->easy, url, t->out);
+	struct weft_request req = t->x.req;
+	int rc = weft__xfer_begin(&t->x, h, t->easy, &req, t->out);
 	if (rc == WEFT_OK && curl_multi_add_handle(m->multi, t->easy) != CURLM_OK)
 		rc = WEFT_E_NOMEM;
 	return rc;
 }
 
-int weft__http_start(struct weft_fetcher *f, const char *url, struct weft_response *out,
-		     weft_fetch_done_fn *done, void *cookie)
+int weft__http_start(struct weft_fetcher *f, const struct weft_request *req,
+		     struct weft_response *out, weft_fetch_done_fn *done, void *cookie)
 {
 	struct weft__http *h = (struct weft__http *)f;
 	struct weft__multi *m = h->multi;
@@ -176,7 +176,7 @@ int weft__http_start(struct weft_fetcher *f, const char *url, struct weft_respon
 		free(t);
 		return WEFT_E_NOMEM;
 	}
-	t->x.url = url;
+	t->x.req = *req;
 	t->out = out;
 	t->done = done;
 	t->cookie = cookie;

@@ -1,7 +1,8 @@
 /*
- * http_xfer.c -- one HTTP transfer: the libcurl callbacks that stream the body into the link
- * extractor, the body-size limit, the Location and Retry-After headers, the mapping of libcurl
- * errors to weft's error kinds, and the decision to retry.
+ * http_xfer.c -- one HTTP transfer: the libcurl callbacks that stream the body to the caller's
+ * sink (struct weft_sink: the fetcher knows no HTML), the body-size limit, the Location and
+ * Retry-After headers, the mapping of libcurl errors to weft's error kinds, and the decision to
+ * retry.
  *
  * Used by the blocking face (http.c) and the event engine's multi face alike; a transfer
  * belongs to the one thread driving it.
@@ -37,32 +38,21 @@ static char *media_type(const char *ct, char **charset)
 	return mt;
 }
 
-static bool is_html(const char *mt)
-{
-	return mt && (strcmp(mt, "text/html") == 0 || strcmp(mt, "application/xhtml+xml") == 0);
-}
-
-static int on_link(void *cookie, const char *url, size_t len, enum weft_link_tag tag)
-{
-	struct weft__xfer *x = cookie;
-	(void)tag;
-	return weft_response_add_link(x->out, url, len);
-}
-
-/* First body bytes (or the end): status and type are known; decide whether to parse. */
+/* First body bytes (or the end): status and type are known; tell the sink a response begins. */
 static void decide(struct weft__xfer *x)
 {
 	long status = 0;
-	char *ct = NULL, *charset = NULL;
+	char *ct = NULL;
 	x->decided = true;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
 	x->out->status = (int)status;
 	free(x->out->content_type);
-	x->out->content_type = media_type(ct, &charset);
-	if (status >= 200 && status < 300 && is_html(x->out->content_type))
-		x->link_rc = weft_html_new(&x->html, x->url, charset, on_link, x);
-	free(charset);
+	free(x->out->charset);
+	x->out->content_type = media_type(ct, &x->out->charset);
+	const struct weft_sink *k = x->req.sink;
+	if (k && k->head && x->sink_rc == 0)
+		x->sink_rc = k->head(k->cookie, x->out);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -71,19 +61,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n, keep = len;
 	if (!x->decided)
 		decide(x);
-	uint64_t limit = x->h->opt.max_body; /* a body the caller keeps may be larger (sitemaps) */
-	if (x->out->keep_body > limit)
-		limit = x->out->keep_body;
+	uint64_t limit = x->req.max_body ? x->req.max_body : x->h->opt.max_body;
 	uint64_t room = limit > x->out->bytes ? limit - x->out->bytes : 0;
 	if (keep > room) {
 		keep = (size_t)room;
 		x->truncated = true;
 	}
 	x->out->bytes += keep;
-	if (x->out->keep_body && x->link_rc == 0)
-		x->link_rc = weft_response_keep(x->out, p, keep);
-	if (x->html && x->link_rc == 0 && keep)
-		x->link_rc = weft_html_feed(x->html, p, keep);
+	const struct weft_sink *k = x->req.sink;
+	if (k && k->body && x->sink_rc == 0 && keep)
+		x->sink_rc = k->body(k->cookie, p, keep);
+	if (x->sink_rc)
+		return 0; /* the sink stopped the fetch */
 	return x->truncated ? 0 : len; /* 0 ends the transfer: the rest is dropped */
 }
 
@@ -146,17 +135,22 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	return len;
 }
 
-int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy, const char *url,
-		     struct weft_response *out)
+int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy,
+		     const struct weft_request *req, struct weft_response *out)
 {
 	memset(x, 0, sizeof(*x));
 	x->h = h;
 	x->easy = easy;
-	x->url = url;
+	x->req = *req;
+	x->url = req->url;
 	x->out = out;
 	x->retry_after_ms = -1;
-	if (curl_easy_setopt(easy, CURLOPT_URL, url) != CURLE_OK)
+	if (curl_easy_setopt(easy, CURLOPT_URL, x->url) != CURLE_OK)
 		return WEFT_E_NOMEM;
+	if (req->head) /* handles are reused: say the method every time */
+		curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -214,19 +208,19 @@ void weft__xfer_finish(struct weft__xfer *x, CURLcode rc)
 	if (!x->decided && rc == CURLE_OK)
 		decide(x); /* no body at all */
 	x->out->truncated = x->truncated;
+	if (x->sink_rc) {
+		x->out->status = 0;
+		weft_response_set_error(x->out, WEFT_FE_OTHER, "stopped by the caller: %s",
+					weft_strerror(x->sink_rc));
+		return;
+	}
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x->truncated)) {
 		x->out->status = 0;
 		weft_response_set_error(x->out, kind_of(rc), "%s",
 					x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
-		weft_response_reset_links(x->out);
 		return;
 	}
-	if (x->html && x->link_rc == 0)
-		x->link_rc = weft_html_finish(x->html);
-	if (x->link_rc < 0)
-		weft_response_set_error(x->out, WEFT_FE_OTHER, "link extraction: %s",
-					weft_strerror(x->link_rc));
-	else if (x->out->status >= 400)
+	if (x->out->status >= 400)
 		weft_response_set_error(x->out, WEFT_FE_HTTP, "HTTP %d", x->out->status);
 	if (x->out->status == 429 || x->out->status == 503)
 		x->out->retry_after_ms = x->retry_after_ms;
@@ -245,9 +239,25 @@ static bool transient(const struct weft__xfer *x)
 	}
 }
 
-long weft__xfer_retry_delay(const struct weft__xfer *x, int attempt)
+/* A HEAD the server would not answer as asked: not allowed, not implemented, or answered with
+   an error a GET may not get (servers that mishandle HEAD are common). */
+static bool head_refused(const struct weft__xfer *x)
+{
+	int st = x->out->status;
+	if (!x->req.head)
+		return false;
+	if (x->out->error == WEFT_FE_PROTOCOL)
+		return true;
+	return st >= 400 && st != 404 && st != 410 && st != 429 && st != 503;
+}
+
+long weft__xfer_retry_delay(struct weft__xfer *x, int attempt)
 {
 	const struct weft_http_options *o = &x->h->opt;
+	if (head_refused(x)) {
+		x->req.head = false; /* at once, with GET; the request's body limit stays */
+		return 0;
+	}
 	if (attempt > o->retries || !transient(x))
 		return -1;
 	long ms = o->retry_base_ms << (attempt - 1 < 16 ? attempt - 1 : 16);
@@ -258,7 +268,6 @@ long weft__xfer_retry_delay(const struct weft__xfer *x, int attempt)
 
 void weft__xfer_clear(struct weft__xfer *x)
 {
-	weft_html_free(&x->html);
 	free(x->location);
 	x->location = NULL;
 }

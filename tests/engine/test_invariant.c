@@ -41,7 +41,7 @@ static int collect_record(struct weft_reporter *r, const struct weft_record *rec
 	}
 	rw_set_add(&col->urls, rec->url);
 	for (size_t i = 0; weft_record_ok(rec) && i < rec->n_links; i++)
-		rw_set_add(&col->named, rec->links[i]);
+		rw_set_add(&col->named, rec->links[i].url);
 	if (rec->redirect && rec->error == WEFT_FE_NONE)
 		rw_set_add(&col->named, rec->redirect);
 	return 0;

@@ -1,5 +1,6 @@
 /*
- * report.c -- fan-out of records to the crawl's reporters.
+ * report.c -- fan-out of records to the crawl's reporters (the reporters themselves, which
+ * only turn records into output, are in src/report/).
  *
  * Locking: report_mu serialises every reporter call, so one reporter runs at a time and lines
  * are whole; reporters take no locks of their own. The first failing reporter stops the crawl
@@ -55,10 +56,3 @@ int weft__report_end(struct weft_crawl *c)
 	return rc;
 }
 
-void weft_reporter_free(struct weft_reporter **r)
-{
-	if (r && *r) {
-		(*r)->ops->destroy(*r);
-		*r = NULL;
-	}
-}

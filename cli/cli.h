@@ -15,6 +15,7 @@ enum {
 
 int cmd_crawl(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Run a configured crawl with SIGINT/SIGTERM wired to weft_crawl_cancel(). */
 int cli_run_crawl(struct weft_crawl *c);

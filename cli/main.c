@@ -15,6 +15,7 @@ static const char usage[] =
 	"commands:\n"
 	"  crawl   crawl from start URLs and report every page (weft crawl --help)\n"
 	"  demo    the lecture's three crawlers over the built-in golang.org fake web\n"
+	"  compare every engine on the same target: pages, agreement, time, threads, memory\n"
 	"  version print the version\n"
 	"\n"
 	"exit codes: 0 ok, 1 broken links found, 2 usage error, 3 runtime error, 130 interrupted\n";
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
 	int rc;
 	if (strcmp(cmd, "crawl") == 0) {
 		rc = cmd_crawl(argc - 1, argv + 1);
+	} else if (strcmp(cmd, "compare") == 0) {
+		rc = cmd_compare(argc - 1, argv + 1);
 	} else if (strcmp(cmd, "demo") == 0) {
 		rc = cmd_demo(argc - 1, argv + 1);
 	} else {

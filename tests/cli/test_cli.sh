@@ -40,7 +40,7 @@ for range in 8,12p 14,18p; do
 done
 
 # --- help everywhere ---
-for cmd in "" crawl demo; do
+for cmd in "" crawl demo compare; do
 	"$weft" $cmd --help >"$tmp/out" 2>&1 && grep -q "usage: weft" "$tmp/out" &&
 		pass "weft $cmd --help" || fail "weft $cmd --help"
 done
@@ -106,6 +106,22 @@ assert by["http://site.test/old"]["redirect"] == "http://site.test/new"
 assert by["http://site.test/new"]["hops"] == 1 and by["http://site.test/new"]["depth"] == 2
 PY
 done
+
+# --- weft compare: every engine on one target, and whether they agree ---
+"$weft" compare -w builtin >"$tmp/cmp" 2>"$tmp/err"; rc=$?
+[ "$rc" = 0 ] && [ "$(grep -cE '^(serial|mutex|channel|pool|event) +5 +yes ' "$tmp/cmp")" = 5 ] &&
+	grep -q '^all engines found the same pages' "$tmp/cmp" &&
+	pass "compare: five engines, 5 pages each, all agree" || { fail "compare builtin (exit $rc)"; cat "$tmp/cmp"; }
+# With --max-pages 3 the serial crawl (depth first) takes /, /a, /gone and the event engine
+# (breadth first) /, /a, /b: the same count, different pages, which compare must catch.
+"$weft" compare --engines serial,event -w "$src/tests/data/webs/small.jsonl" -m 3 --no-skipped \
+	http://site.test/ >"$tmp/cmp" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] && grep -qE '^event +3 +NO ' "$tmp/cmp" && grep -qE '^serial +3 +yes ' "$tmp/cmp" &&
+	pass "compare: different pages, same count: disagreement found (exit 1)" ||
+	{ fail "compare disagreement (exit $rc)"; cat "$tmp/cmp"; }
+expect_exit 2 "compare: unknown engine" "$weft" compare --engines serial,nope -w builtin
+expect_exit 2 "compare: -e is its own" "$weft" compare -e event -w builtin
+expect_exit 2 "compare: no start URL" "$weft" compare
 
 echo "$fails failed"
 [ "$fails" = 0 ]

@@ -47,6 +47,15 @@ static const char crawl_help[] =
 	"      --max-backoff S  cap on one host block after a 429/503, Retry-After\n"
 	"                       included (default 60)\n"
 	"      --sitemap        also start from /sitemap.xml and robots.txt's Sitemap: lines\n"
+	"\nLimits (docs/LIMITS.md; 0 = no limit):\n"
+	"      --max-url-len N  skip longer URLs (default 4096)\n"
+	"      --max-links N    links kept per page (default 10000)\n"
+	"      --max-redirects N  hops in one redirect chain (default 10)\n"
+	"      --max-path-segments N  skip URLs with more path segments (default 32)\n"
+	"      --max-repeats N  skip URLs with one path segment more often (default 3)\n"
+	"      --max-similar N  URLs per host differing only in digits (default 50000)\n"
+	"      --max-pages-per-host N  (default 0)\n"
+	"      --max-time SECONDS  for the whole crawl (default 0)\n"
 	"\nHTTP options:\n"
 	"  -A, --user-agent UA  User-Agent header (default weft/VERSION)\n"
 	"  -H, --header 'N: v'  an extra request header (repeatable)\n"
@@ -192,6 +201,33 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 	case 'K': o->http.cookies = true; return 0;
 	case 'k': o->http.insecure = true; return 0;
 	case '2': o->http.http2 = false; return 0;
+	case 1001:
+	case 1002:
+		if (!parse_int(arg, 0, LONG_MAX, &v))
+			return bad(ch == 1001 ? "--max-url-len" : "--max-links", arg,
+				   "expected an integer >= 0");
+		*(ch == 1001 ? &o->cfg.max_url_len : &o->cfg.max_links) = (size_t)v;
+		return 0;
+	case 1003:
+	case 1004:
+	case 1005:
+		if (!parse_int(arg, 0, 1000000, &v))
+			return bad(ch == 1003 ? "--max-redirects"
+				   : ch == 1004 ? "--max-path-segments"
+						: "--max-repeats",
+				   arg, "expected an integer from 0 to 1000000");
+		*(ch == 1003 ? &o->cfg.max_redirects
+		  : ch == 1004 ? &o->cfg.max_path_segments
+			       : &o->cfg.max_repeats) = (int)v;
+		return 0;
+	case 1006:
+	case 1007:
+		if (!parse_int(arg, 0, LONG_MAX, &v))
+			return bad(ch == 1006 ? "--max-similar" : "--max-pages-per-host", arg,
+				   "expected an integer >= 0");
+		*(ch == 1006 ? &o->cfg.max_similar : &o->cfg.max_pages_per_host) = v;
+		return 0;
+	case 1008: return parse_secs("--max-time", arg, &o->cfg.max_time);
 	case 'h': fputs(crawl_help, stdout); return -1;
 	default: fputs(crawl_help, stderr); return EXIT_USAGE;
 	}
@@ -229,6 +265,14 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 		{ "cookies", no_argument, NULL, 'K' },
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "no-http2", no_argument, NULL, '2' },
+		{ "max-url-len", required_argument, NULL, 1001 },
+		{ "max-links", required_argument, NULL, 1002 },
+		{ "max-redirects", required_argument, NULL, 1003 },
+		{ "max-path-segments", required_argument, NULL, 1004 },
+		{ "max-repeats", required_argument, NULL, 1005 },
+		{ "max-similar", required_argument, NULL, 1006 },
+		{ "max-pages-per-host", required_argument, NULL, 1007 },
+		{ "max-time", required_argument, NULL, 1008 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

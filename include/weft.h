@@ -139,6 +139,22 @@ struct weft_config {
 	bool check_external;        /* out-of-scope http(s) links are fetched once to check them
 				       (HEAD, then GET when HEAD is refused), never parsed or
 				       followed; their records have checked set */
+
+	/* Limits: guards against an infinite or hostile web (docs/LIMITS.md). 0 = no limit. */
+	size_t max_url_len;         /* longer URLs are skipped ("url-too-long"); default 4096 */
+	size_t max_links;           /* links kept per page; the rest are counted in the record's
+				       links_dropped; default 10000 */
+	int max_redirects;          /* hops in one redirect chain; default 10 */
+	int max_path_segments;      /* URLs with more path segments are skipped ("trap");
+				       default 32 */
+	int max_repeats;            /* URLs with one path segment more often than this are
+				       skipped ("trap"); default 3 */
+	long max_similar;           /* URLs of one host that differ only in their digits (after
+				       the host) beyond this many are skipped ("trap"): calendars,
+				       session ids, endless "next" links; default 50000 */
+	long max_pages_per_host;    /* URLs fetched per host; beyond: "host-limit"; default 0 */
+	double max_time;            /* seconds for the whole crawl; URLs not started by then are
+				       skipped ("max-time"); default 0 */
 	unsigned reserved[6];
 };
 
@@ -203,9 +219,11 @@ struct weft_record {
 	const char *const *anchors; /* (NUL-terminated, as written, duplicates kept) */
 	bool checked;               /* fetched only to check it (cfg.check_external): HEAD, or
 				       GET when HEAD was refused; never parsed */
+	size_t links_dropped;       /* links beyond cfg.max_links, found and not kept */
 	const char *skipped;        /* found but not fetched, and why: "robots", "scope", "depth",
-				       "max-pages"; NULL for a fetched URL (then only url, from and
-				       depth are set, and error_msg may say more) */
+				       "max-pages", "url-too-long", "trap", "host-limit",
+				       "max-time"; NULL for a fetched URL (when set, only url,
+				       from and depth are set, and error_msg may say more) */
 };
 
 /* True when the record is a page that was fetched and usable (2xx, no error). */

@@ -59,6 +59,10 @@ enum weft__skip {
 	WEFT__SKIP_MAX_PAGES,
 	WEFT__SKIP_DOWN,    /* not a skip: the host's robots.txt could not be fetched at all (no
 			       connection, no DNS), so nothing of it can be; an error record */
+	WEFT__SKIP_TOO_LONG,/* over cfg.max_url_len */
+	WEFT__SKIP_TRAP,    /* over max_path_segments, max_repeats or max_similar */
+	WEFT__SKIP_HOST_LIMIT, /* over max_pages_per_host */
+	WEFT__SKIP_MAX_TIME,/* the crawl's max_time passed before it was started */
 };
 
 /* One URL to fetch: admitted (or about to be) into the visited set. */
@@ -103,6 +107,9 @@ struct weft_crawl {
 	int output_err;                   /* guarded by report_mu */
 
 	struct weft__depths *depths;      /* exact --depth bookkeeping; NULL without --depth */
+	struct weft__limits *limits;      /* counting limits (core/limits.h); own lock */
+	double deadline;                  /* weft__now() after which nothing starts (max_time);
+					     0: none. Written before the engine starts */
 
 	/* Politeness, resolved from cfg and the fetcher when the crawl is made. */
 	int max_per_host;                 /* 0: unlimited */
@@ -155,6 +162,12 @@ void weft__report_skip(struct weft_crawl *c, const struct weft__job *job, enum w
 void weft__report_deferred(struct weft_crawl *c);
 /* --depth: the page was reached again by a shorter path; offer its links again. */
 int weft__visit_replay(struct weft_crawl *c, const struct weft__job *job, struct weft__jobs *kids);
+
+/* True once cfg.max_time has passed: jobs not started become "max-time" skips. */
+static inline bool weft__past_deadline(const struct weft_crawl *c)
+{
+	return c->deadline > 0 && weft__now() >= c->deadline;
+}
 
 /* True once weft_crawl_cancel() was called or a reporter failed. */
 static inline bool weft__canceled(struct weft_crawl *c)

@@ -15,4 +15,10 @@ void weft_config_init(struct weft_config *cfg)
 	cfg->robots = WEFT_ROBOTS_DEFAULT;
 	cfg->max_crawl_delay = 30;
 	cfg->max_backoff = 60;
+	cfg->max_url_len = 4096;
+	cfg->max_links = 10000;
+	cfg->max_redirects = 10;
+	cfg->max_path_segments = 32;
+	cfg->max_repeats = 3;
+	cfg->max_similar = 50000;
 }

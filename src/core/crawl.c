@@ -8,6 +8,7 @@
 #include <weft/url.h>
 
 #include "core/depth.h"
+#include "core/limits.h"
 #include "core/politeness.h"
 #include "core/robots.h"
 #include "engine/engine.h"
@@ -37,6 +38,11 @@ static int check_config(const struct weft_config *cfg, const struct weft__engine
 		return weft__err(WEFT_E_INVAL, err, errlen, "delay must be 0 to 86400 seconds");
 	if (!(cfg->max_crawl_delay >= 0) || !(cfg->max_backoff >= 0))
 		return weft__err(WEFT_E_INVAL, err, errlen, "crawl-delay and back-off caps must be >= 0");
+	if (cfg->max_redirects < 0 || cfg->max_path_segments < 0 || cfg->max_repeats < 0 ||
+	    cfg->max_similar < 0 || cfg->max_pages_per_host < 0)
+		return weft__err(WEFT_E_INVAL, err, errlen, "limits must be >= 0 (0: no limit)");
+	if (!(cfg->max_time >= 0))
+		return weft__err(WEFT_E_INVAL, err, errlen, "max time must be >= 0 seconds");
 	if ((f->ops->caps & engine->needs) != engine->needs)
 		return weft__err(WEFT_E_UNSUPPORTED, err, errlen,
 				 "engine '%s' cannot use fetcher '%s'", engine->name, f->ops->name);
@@ -114,6 +120,8 @@ int weft_crawl_new(struct weft_crawl **out, const struct weft_config *cfg,
 	rc = politeness_init(c, err, errlen);
 	if (rc == WEFT_OK)
 		rc = weft__scope_init(c, err, errlen);
+	if (rc == WEFT_OK)
+		rc = weft__limits_new(&c->limits);
 	/* the borrowed strings are compiled now; do not keep pointers to them */
 	c->cfg.engine = engine->name;
 	c->cfg.include = c->cfg.exclude = NULL;
@@ -164,6 +172,7 @@ int weft_crawl_add_reporter(struct weft_crawl *c, struct weft_reporter *r)
 int weft_crawl_run(struct weft_crawl *c)
 {
 	double t0 = weft__now();
+	c->deadline = c->cfg.max_time > 0 ? t0 + c->cfg.max_time : 0;
 	int rc = weft__scope_add_seeds(c);
 	if (rc == WEFT_OK)
 		rc = sitemap_seeds(c);
@@ -224,6 +233,7 @@ void weft_crawl_free(struct weft_crawl **cp)
 	weft__jobs_free(&c->seeds);
 	weft__scope_free(c);
 	weft__depths_free(&c->depths);
+	weft__limits_free(&c->limits);
 	weft__gate_free(&c->gate);
 	weft__visited_free(&c->skip_seen);
 	weft__visited_free(&c->deferred_seen);

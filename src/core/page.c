@@ -63,8 +63,15 @@ static const char *to_ptr(const struct weft__page *p, const char *off)
 	return o == NO_STR ? NULL : p->strs + o;
 }
 
+/* Room for one more record, or NULL: out of memory (p->rc says so) or over cfg.max_links
+   (counted in links_dropped; the page keeps its first max_links links). */
 static struct weft_link *new_link(struct weft__page *p)
 {
+	size_t max = p->c->cfg.max_links;
+	if (max && p->n_links >= max) {
+		p->links_dropped++;
+		return NULL;
+	}
 	if (p->n_links == p->cap_links) {
 		size_t cap = p->cap_links ? p->cap_links * 2 : 64;
 		struct weft_link *v = realloc(p->links, cap * sizeof(*v));
@@ -154,7 +161,7 @@ static bool is_html(const char *mt)
 /* Forget whatever an earlier response (or attempt) gave. */
 static void drop_all(struct weft__page *p)
 {
-	p->n_links = p->n_anchors = 0;
+	p->n_links = p->n_anchors = p->links_dropped = 0;
 	p->strs_len = p->body_len = 0;
 	p->parse = p->keep = p->take_links = false;
 	p->rc = 0;

@@ -34,7 +34,8 @@ struct weft__page {
 	bool take_links;                /* this response's links (fake web) are taken */
 
 	struct weft_link *links;        /* the response's link records; strings in `strs` */
-	size_t n_links;
+	size_t n_links;                 /* at most cfg.max_links */
+	size_t links_dropped;           /* found beyond cfg.max_links */
 	size_t cap_links;
 	size_t *anchors;                /* offsets into strs (cfg.anchors) */
 	size_t n_anchors;

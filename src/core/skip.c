@@ -13,6 +13,10 @@ static const char *skip_name(enum weft__skip why)
 	case WEFT__SKIP_SCOPE: return "scope";
 	case WEFT__SKIP_DEPTH: return "depth";
 	case WEFT__SKIP_MAX_PAGES: return "max-pages";
+	case WEFT__SKIP_TOO_LONG: return "url-too-long";
+	case WEFT__SKIP_TRAP: return "trap";
+	case WEFT__SKIP_HOST_LIMIT: return "host-limit";
+	case WEFT__SKIP_MAX_TIME: return "max-time";
 	default: return "other";
 	}
 }

@@ -10,13 +10,12 @@
 #include <weft/url.h>
 
 #include "core/depth.h"
+#include "core/limits.h"
 #include "core/page.h"
 #include "core/politeness.h"
 #include "core/robots.h"
 #include "extract/sitemap.h"
 #include "internal.h"
-
-#define MAX_REDIRECT_HOPS 10
 
 static void fill_record(struct weft_record *rec, const struct weft__job *job,
 			const struct weft_response *resp, const struct weft__page *page)
@@ -36,6 +35,7 @@ static void fill_record(struct weft_record *rec, const struct weft__job *job,
 	rec->hops = job->hops;
 	rec->truncated = resp->truncated;
 	rec->checked = job->kind == WEFT__JOB_CHECK;
+	rec->links_dropped = page ? page->links_dropped : 0;
 	if (page && page->n_links) {
 		rec->n_links = page->n_links;
 		rec->links = page->links;
@@ -72,7 +72,8 @@ static bool is_http_url(const char *u)
 }
 
 /* Turn a too-long, looping or non-HTTP(S) redirect into an error on this URL. */
-static void check_redirect(const struct weft__job *job, struct weft_response *resp)
+static void check_redirect(const struct weft_crawl *c, const struct weft__job *job,
+			   struct weft_response *resp)
 {
 	if (!is_redirect(resp))
 		return;
@@ -82,22 +83,23 @@ static void check_redirect(const struct weft__job *job, struct weft_response *re
 	else if (in_chain(job, resp->redirect))
 		weft_response_set_error(resp, WEFT_FE_REDIRECT_LOOP, "redirect loop back to %s",
 					resp->redirect);
-	else if (job->hops >= MAX_REDIRECT_HOPS)
+	else if (c->cfg.max_redirects > 0 && job->hops >= c->cfg.max_redirects)
 		weft_response_set_error(resp, WEFT_FE_TOO_MANY_REDIRECTS,
-					"more than %d redirects", MAX_REDIRECT_HOPS);
+					"more than %d redirects (--max-redirects)",
+					c->cfg.max_redirects);
 }
 
 /* A link the crawl will not follow: its "skipped" record (once per URL). */
 static int skip_kid(struct weft_crawl *c, const struct weft__job *job, const char *url,
-		    int depth)
+		    size_t len, int depth, enum weft__skip why, const char *msg)
 {
 	if (!c->skip_seen)
 		return WEFT_OK;
-	struct weft__str *u = weft__str_new(url, strlen(url));
+	struct weft__str *u = weft__str_new(url, len);
 	if (!u)
 		return WEFT_E_NOMEM;
 	struct weft__job kid = { .url = u, .from = job->url, .depth = job->depth + depth };
-	weft__report_skip(c, &kid, WEFT__SKIP_SCOPE, NULL);
+	weft__report_skip(c, &kid, why, msg);
 	weft__str_unref(u);
 	return WEFT_OK;
 }
@@ -111,12 +113,17 @@ static int add_kid(struct weft_crawl *c, const struct weft__job *job, const char
 		   int depth, int hops, struct weft__jobs *kids)
 {
 	struct weft__job kid = { .depth = depth, .hops = hops };
+	size_t len = strlen(url);
 	enum weft__scope where = weft__scope_of(c, url);
 	if (where == WEFT__SCOPE_OTHER_HOST && c->cfg.check_external)
 		kid.kind = WEFT__JOB_CHECK;
 	else if (where != WEFT__SCOPE_IN)
-		return skip_kid(c, job, url, depth);
-	kid.url = weft__str_new(url, strlen(url));
+		return skip_kid(c, job, url, len, depth, WEFT__SKIP_SCOPE, NULL);
+	char msg[160];
+	enum weft__skip shape = weft__limits_shape(c, url, len, msg, sizeof(msg));
+	if (shape != WEFT__SKIP_NONE)
+		return skip_kid(c, job, url, len, depth, shape, msg);
+	kid.url = weft__str_new(url, len);
 	kid.from = weft__str_ref(job->url);
 	if (hops > 0)
 		kid.chain = weft__chain_extend(job);
@@ -383,7 +390,7 @@ int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch
 		weft_response_reset(resp); /* no record yet: it is fetched again */
 		return WEFT_OK;
 	}
-	check_redirect(job, resp);
+	check_redirect(c, job, resp);
 	if (job->kind == WEFT__JOB_CHECK)
 		resp->truncated = false; /* a check reads no body: nothing was cut */
 	size_t n_locs = 0;
@@ -437,6 +444,10 @@ int weft__visit_once(struct weft_crawl *c, const struct weft__job *job, struct w
 {
 	if (job->replay || job->skip)
 		return weft__visit_instant(c, job, kids);
+	if (job->kind != WEFT__JOB_ROBOTS && weft__past_deadline(c)) {
+		weft__report_skip(c, job, WEFT__SKIP_MAX_TIME, NULL);
+		return WEFT_OK;
+	}
 	struct weft_response resp;
 	struct weft__page page;
 	weft_response_init(&resp);
@@ -483,12 +494,38 @@ int weft__visit(struct weft_crawl *c, const struct weft__job *job, struct weft__
 	return rc;
 }
 
+/*
+ * A new URL against the counting limits (pages per host, similar URLs) and the crawl's time
+ * limit: false, with its "skipped" record, when one of them says no. Seeds and checked links
+ * are not counted: the user named the first, and the second are never followed.
+ */
+static bool admit_counted(struct weft_crawl *c, const struct weft__job *job)
+{
+	char msg[160] = "";
+	if (weft__past_deadline(c)) {
+		weft__report_skip(c, job, WEFT__SKIP_MAX_TIME, NULL);
+		return false;
+	}
+	if (!job->from || job->kind != WEFT__JOB_PAGE)
+		return true;
+	int verdict = weft__limits_count(c, job->url->s, job->url->len, msg, sizeof(msg));
+	if (verdict < 0) {
+		weft__fail(c, verdict);
+		return false;
+	}
+	if (verdict != WEFT__SKIP_NONE)
+		weft__report_skip(c, job, (enum weft__skip)verdict, msg);
+	return verdict == WEFT__SKIP_NONE;
+}
+
 /* With --depth, the best-depth table decides (see core/depth.h). */
 static bool admit_depth(struct weft_crawl *c, struct weft__job *job)
 {
 	int rc = weft__depths_admit(c->depths, job->url, job->depth, (size_t)c->cfg.max_pages);
 	if (rc < 0)
 		weft__fail(c, rc);
+	if (rc == WEFT__DEPTH_FETCH && !admit_counted(c, job))
+		return false;
 	if (rc == WEFT__DEPTH_FETCH)
 		atomic_fetch_add_explicit(&c->stats.admitted, 1, memory_order_relaxed);
 	job->replay = rc == WEFT__DEPTH_REPLAY;
@@ -508,7 +545,7 @@ bool weft__admit(struct weft_crawl *c, struct weft__visited *set, struct weft__j
 		weft__fail(c, rc);
 	if (rc == WEFT__FULL)
 		weft__report_skip(c, job, WEFT__SKIP_MAX_PAGES, NULL);
-	if (rc != WEFT__NEW)
+	if (rc != WEFT__NEW || !admit_counted(c, job))
 		return false;
 	atomic_fetch_add_explicit(&c->stats.admitted, 1, memory_order_relaxed);
 	return true;

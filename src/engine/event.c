@@ -162,6 +162,11 @@ static bool start_job(struct loop *lp, struct weft__job *job)
 		admit_and_settle(lp, job, NULL);
 		return true;
 	}
+	if (job->kind != WEFT__JOB_ROBOTS && weft__past_deadline(c)) { /* --max-time */
+		weft__report_skip(c, job, WEFT__SKIP_MAX_TIME, NULL);
+		admit_and_settle(lp, job, NULL);
+		return true;
+	}
 	struct slot *s = slot_get(lp);
 	if (!s) {
 		weft__fail(c, WEFT_E_NOMEM);

@@ -90,6 +90,10 @@ static int jsonl_record(struct weft_reporter *r, const struct weft_record *rec)
 		fprintf(fp, ",\"hops\":%d", rec->hops);
 	if (rec->truncated)
 		fputs(",\"truncated\":true", fp);
+	if (rec->links_dropped)
+		fprintf(fp, ",\"links_dropped\":%zu", rec->links_dropped);
+	if (rec->checked)
+		fputs(",\"checked\":true", fp);
 	if (rec->error != WEFT_FE_NONE) {
 		json_field_str(fp, "error", weft_fetch_err_name(rec->error));
 		json_field_str(fp, "error_msg", rec->error_msg);

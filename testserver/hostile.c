@@ -37,7 +37,7 @@
  *                                        link at the bottom
  *   /_test/badbytes                      HTML (utf-8) whose hrefs hold invalid UTF-8 and NUL
  *                                        bytes (targets /trap/bad/...)
- *   /_test/longurl?kb=K                  HTML with one href K KiB long (default 1024), to
+ *   /_test/longurl?bytes=N               HTML with one href N bytes long (default 1000000),
  *                                        /trap/long/xxx..., and one ordinary link
  *   /_test/notype                        HTML with a link and no Content-Type at all
  *   /_test/binary                        64 KiB of pseudo-random bytes (NULs included) as
@@ -593,17 +593,21 @@ static bool ep_badbytes(struct hreq *q)
 
 static bool ep_longurl(struct hreq *q)
 {
-	uint64_t kb;
+	static const char prefix[] = "/trap/long/";
+	uint64_t bytes;
 	struct sb b = {0};
-	if (!arg_num(q, "kb", 1024, 1, 65536, &kb))
-		return bad_request(q, "kb");
+	if (!arg_num(q, "bytes", 1000000, sizeof prefix, 64u << 20, &bytes))
+		return bad_request(q, "bytes");
 	sb_puts(&b, "<!DOCTYPE html>\n<html><head><title>a long URL</title></head><body>\n"
 		    "<p><a href=\"/_test/status/200\">an ordinary link</a></p>\n"
 		    "<p><a href=\"/trap/long/");
 	char x[1024];
 	memset(x, 'x', sizeof x);
-	for (uint64_t i = 0; i < kb && !b.oom; i++)
-		sb_add(&b, x, sizeof x);
+	for (uint64_t left = bytes - (sizeof prefix - 1); left && !b.oom;) {
+		size_t n = left < sizeof x ? (size_t)left : sizeof x;
+		sb_add(&b, x, n);
+		left -= n;
+	}
 	sb_puts(&b, "\">a long one</a></p>\n</body></html>\n");
 	q->r->resp = ts_resp_sb(&b, TS_HTML);
 	q->r->status = 200;

@@ -5,7 +5,7 @@
  * Ordinary pages: / and /ok/<i>.html for i = 1..TRAP_OK_PAGES (20). / links every ordinary
  * page and every trap; /ok/<i>.html links /, the next ordinary page and one trap. The traps
  * (README.md has the table): the /_test/ endpoints (slowloris, endless body, gzip bomb,
- * 100,000 links, 100,000-deep nesting, bad bytes in hrefs, a 1 MiB href, wrong and missing
+ * 100,000 links, 100,000-deep nesting, bad bytes in hrefs, a 1 MB href, wrong and missing
  * content types, binary as HTML, a cut connection, the blackhole), the absolute URLs of the
  * blackhole port, of the TLS port (--tls-cert) and of a host under .invalid, and the /trap/
  * tree served here:
@@ -51,7 +51,7 @@ static const char *const traps[] = {
 	"/_test/links?n=100000",
 	"/_test/nested?depth=100000",
 	"/_test/badbytes",
-	"/_test/longurl?kb=1024",
+	"/_test/longurl",
 	"/_test/type?ct=image/png",
 	"/_test/notype",
 	"/_test/binary",

@@ -62,11 +62,19 @@ static const char crawl_help[] =
 	"      --max-body BYTES keep at most this much of a body (default 10485760)\n"
 	"      --connect-timeout MS   (default 10000)\n"
 	"      --timeout MS     whole-transfer timeout (default 30000)\n"
+	"      --low-speed B/S  abort a transfer slower than B bytes/s for S seconds\n"
+	"                       (default 100/15: slowloris servers end as timeouts)\n"
+	"      --max-ratio N    a compressed body decoding to over N times its size is an\n"
+	"                       error, too_big (a gzip bomb; checked past 1 MiB; default 100,\n"
+	"                       0 = off)\n"
 	"      --retries N      retries of transient failures: connect errors, 429, 5xx (default 2)\n"
 	"      --cookies        keep cookies between requests (default off)\n"
 	"      --insecure       do not verify TLS certificates\n"
 	"      --no-http2       speak HTTP/1.1 only\n"
 	"  -h, --help           this text\n";
+
+/* Long-only options (hostile-web limits). */
+enum { OPT_MAX_RATIO = 0x4801, OPT_LOW_SPEED };
 
 struct crawl_opts {
 	struct weft_config cfg;
@@ -198,6 +206,20 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 			return bad("--retries", arg, "expected an integer from 0 to 100");
 		o->http.retries = (int)v;
 		return 0;
+	case OPT_MAX_RATIO:
+		if (!parse_int(arg, 0, 1000000000, &v))
+			return bad("--max-ratio", arg, "expected an integer from 0 to 1000000000");
+		o->http.max_ratio = (unsigned)v;
+		return 0;
+	case OPT_LOW_SPEED: {
+		long b, t;
+		char extra;
+		if (sscanf(arg, "%ld/%ld%c", &b, &t, &extra) != 2 || b < 0 || t < 1 || t > 86400)
+			return bad("--low-speed", arg, "expected BYTES/SECONDS, e.g. 100/15");
+		o->http.low_speed_bytes = b;
+		o->http.low_speed_secs = t;
+		return 0;
+	}
 	case 'K': o->http.cookies = true; return 0;
 	case 'k': o->http.insecure = true; return 0;
 	case '2': o->http.http2 = false; return 0;
@@ -261,6 +283,8 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'B' },
 		{ "connect-timeout", required_argument, NULL, 'T' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
+		{ "low-speed", required_argument, NULL, OPT_LOW_SPEED },
 		{ "retries", required_argument, NULL, 'R' },
 		{ "cookies", no_argument, NULL, 'K' },
 		{ "insecure", no_argument, NULL, 'k' },

@@ -23,6 +23,27 @@
  *                                        an HTML page with a link /_test/h?NAME=VALUE each),
  *                                        "Name: value" per line, in received order
  *   /_test/slow-headers?ms=M             response starts after M ms (default 1000)
+ *   /_test/slowloris?bytes=N             text/html, Content-Length N (default 100000), one
+ *                                        byte a second: never finishes in reasonable time
+ *   /_test/gzip-bomb?mb=N                gzip body decoding to N MiB (default 1024) of HTML
+ *                                        and spaces, ~1000:1, streamed (bomb.c); always
+ *                                        Content-Encoding: gzip
+ *   /_test/cut?bytes=N&of=M              Content-Length M (default 2N), N bytes (default
+ *                                        1000) of HTML, then the connection is closed
+ *   /_test/links?n=N&distinct=D          HTML with N links (default 100000): all to
+ *                                        /_test/status/200#<i>, or with distinct=1 to
+ *                                        /_test/status/200?i=<i>
+ *   /_test/nested?depth=N                HTML nested N <div>s deep (default 100000) with a
+ *                                        link at the bottom
+ *   /_test/badbytes                      HTML (utf-8) whose hrefs hold invalid UTF-8 and NUL
+ *                                        bytes (targets /trap/bad/...)
+ *   /_test/longurl?bytes=N               HTML with one href N bytes long (default 1000000),
+ *                                        /trap/long/xxx..., and one ordinary link
+ *   /_test/notype                        HTML with a link and no Content-Type at all
+ *   /_test/binary                        64 KiB of pseudo-random bytes (NULs included) as
+ *                                        text/html, with one link among them
+ *   /_test/blackhole                     302 to the blackhole port (--hostile/--blackhole),
+ *                                        which accepts and never answers; 404 without it
  * Bad parameters get 400, unknown endpoints 404. Delays never block a worker: drip and
  * slow-headers suspend the connection through delay.c (drip from its content reader).
  *
@@ -50,6 +71,8 @@ struct hostile {
 	pthread_mutex_t mu;
 	struct counter *buckets[COUNTER_BUCKETS];
 	struct MHD_Response *gz_plain, *gz_packed;
+	struct bomb *bomb;
+	unsigned blackhole_port;	/* 0: none */
 };
 
 /* One request's parameters and the connection they came from. */
@@ -184,13 +207,8 @@ static ssize_t drip_read(void *cls, uint64_t pos, char *buf, size_t max)
 	return 1;
 }
 
-static bool ep_drip(struct hreq *q)
+static bool drip_reply(struct hreq *q, uint64_t bytes, uint64_t ms, const char *ctype)
 {
-	uint64_t bytes, ms;
-	if (!arg_num(q, "bytes", 10, 0, 1u << 30, &bytes))
-		return bad_request(q, "bytes");
-	if (!arg_num(q, "interval_ms", 100, 0, 3600000, &ms))
-		return bad_request(q, "interval_ms");
 	struct drip *d = malloc(sizeof *d);
 	if (!d)
 		return false;
@@ -201,7 +219,26 @@ static bool ep_drip(struct hreq *q)
 		return false;
 	}
 	q->r->status = 200;
-	return add_header(q->r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	return add_header(q->r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+}
+
+static bool ep_drip(struct hreq *q)
+{
+	uint64_t bytes, ms;
+	if (!arg_num(q, "bytes", 10, 0, 1u << 30, &bytes))
+		return bad_request(q, "bytes");
+	if (!arg_num(q, "interval_ms", 100, 0, 3600000, &ms))
+		return bad_request(q, "interval_ms");
+	return drip_reply(q, bytes, ms, "text/plain");
+}
+
+/* Slowloris: one byte a second of a body that would take a day. */
+static bool ep_slowloris(struct hreq *q)
+{
+	uint64_t bytes;
+	if (!arg_num(q, "bytes", 100000, 1, 1u << 30, &bytes))
+		return bad_request(q, "bytes");
+	return drip_reply(q, bytes, 1000, TS_HTML);
 }
 
 static const char huge_head[] = "<!DOCTYPE html>\n<html><head><title>huge</title></head>"
@@ -457,6 +494,163 @@ static bool ep_slow_headers(struct hreq *q)
 	return ts_html_reply(q->r, 200, "Slow headers", "These headers came late.");
 }
 
+static bool ep_gzip_bomb(struct hreq *q)
+{
+	uint64_t mb;
+	if (!arg_num(q, "mb", 1024, 1, 1u << 20, &mb))
+		return bad_request(q, "mb (1..1048576)");
+	return bomb_reply(q->h->bomb, mb, q->r);
+}
+
+/* /_test/cut: the body's first `send` bytes, then an error ends the connection. */
+static ssize_t cut_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	uint64_t send = *(const uint64_t *)cls, endless = 0;
+	if (pos >= send)
+		return MHD_CONTENT_READER_END_WITH_ERROR; /* MHD closes the connection */
+	if (max > send - pos)
+		max = (size_t)(send - pos);
+	return huge_read(&endless, pos, buf, max);
+}
+
+static bool ep_cut(struct hreq *q)
+{
+	uint64_t bytes, of;
+	if (!arg_num(q, "bytes", 1000, 1, 1u << 30, &bytes))
+		return bad_request(q, "bytes");
+	if (!arg_num(q, "of", bytes * 2, bytes + 1, (uint64_t)1 << 40, &of))
+		return bad_request(q, "of (more than bytes)");
+	uint64_t *send = malloc(sizeof *send);
+	if (!send)
+		return false;
+	*send = bytes;
+	q->r->resp = MHD_create_response_from_callback(of, 4096, cut_read, send, free);
+	if (!q->r->resp) {
+		free(send);
+		return false;
+	}
+	q->r->status = 200;
+	return add_header(q->r, MHD_HTTP_HEADER_CONTENT_TYPE, TS_HTML);
+}
+
+static bool ep_links(struct hreq *q)
+{
+	uint64_t n, distinct;
+	struct sb b = {0};
+	if (!arg_num(q, "n", 100000, 0, 10000000, &n))
+		return bad_request(q, "n");
+	if (!arg_num(q, "distinct", 0, 0, 1, &distinct))
+		return bad_request(q, "distinct (0 or 1)");
+	sb_printf(&b, "<!DOCTYPE html>\n<html><head><title>%llu links</title></head><body>\n",
+		  (unsigned long long)n);
+	for (uint64_t i = 0; i < n && !b.oom; i++)
+		sb_printf(&b, "<a href=\"/_test/status/200%s%llu\">%llu</a>\n",
+			  distinct ? "?i=" : "#", (unsigned long long)i, (unsigned long long)i);
+	sb_puts(&b, "</body></html>\n");
+	q->r->resp = ts_resp_sb(&b, TS_HTML);
+	q->r->status = 200;
+	return q->r->resp != NULL;
+}
+
+static bool ep_nested(struct hreq *q)
+{
+	uint64_t depth;
+	struct sb b = {0};
+	if (!arg_num(q, "depth", 100000, 0, 10000000, &depth))
+		return bad_request(q, "depth");
+	sb_puts(&b, "<!DOCTYPE html>\n<html><head><title>nested</title></head><body>\n");
+	for (uint64_t i = 0; i < depth && !b.oom; i++)
+		sb_add(&b, "<div>", 5);
+	sb_puts(&b, "<a href=\"/_test/status/200\">at the bottom</a>");
+	for (uint64_t i = 0; i < depth && !b.oom; i++)
+		sb_add(&b, "</div>", 6);
+	sb_puts(&b, "\n</body></html>\n");
+	q->r->resp = ts_resp_sb(&b, TS_HTML);
+	q->r->status = 200;
+	return q->r->resp != NULL;
+}
+
+static const char badbytes_page[] =
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bad bytes</title></head>\n"
+	"<body>\n"
+	"<a href=\"/trap/bad/a\xff\xfe" "b\">invalid UTF-8</a>\n"
+	"<a href=\"/trap/bad/c\0d\">a NUL byte</a>\n"
+	"<a href=\"/trap/bad/e\xc3\">a truncated sequence</a>\n"
+	"<a href=\"/trap/bad/f\xed\xa0\x80g\">an encoded surrogate</a>\n"
+	"<a href=\"/trap/bad/h\xc0\xafi\">an overlong slash</a>\n"
+	"<a href=\"/trap/bad/j%00k%FF\">percent-encoded NUL and 0xFF</a>\n"
+	"<a href=\"\0\">only a NUL</a>\n"
+	"<a href=\"/trap/bad/\xe2\x82\xac-ok\">valid UTF-8</a>\n"
+	"</body></html>\n";
+
+static bool ep_badbytes(struct hreq *q)
+{
+	q->r->resp = ts_resp_copy(badbytes_page, sizeof badbytes_page - 1,
+				  "text/html; charset=utf-8");
+	q->r->status = 200;
+	return q->r->resp != NULL;
+}
+
+static bool ep_longurl(struct hreq *q)
+{
+	static const char prefix[] = "/trap/long/";
+	uint64_t bytes;
+	struct sb b = {0};
+	if (!arg_num(q, "bytes", 1000000, sizeof prefix, 64u << 20, &bytes))
+		return bad_request(q, "bytes");
+	sb_puts(&b, "<!DOCTYPE html>\n<html><head><title>a long URL</title></head><body>\n"
+		    "<p><a href=\"/_test/status/200\">an ordinary link</a></p>\n"
+		    "<p><a href=\"/trap/long/");
+	char x[1024];
+	memset(x, 'x', sizeof x);
+	for (uint64_t left = bytes - (sizeof prefix - 1); left && !b.oom;) {
+		size_t n = left < sizeof x ? (size_t)left : sizeof x;
+		sb_add(&b, x, n);
+		left -= n;
+	}
+	sb_puts(&b, "\">a long one</a></p>\n</body></html>\n");
+	q->r->resp = ts_resp_sb(&b, TS_HTML);
+	q->r->status = 200;
+	return q->r->resp != NULL;
+}
+
+static bool ep_notype(struct hreq *q)
+{
+	static const char page[] = "<!DOCTYPE html>\n<html><head><title>no type</title></head>"
+				   "<body><a href=\"/_test/status/200\">a link</a></body></html>\n";
+	q->r->resp = ts_resp_copy(page, sizeof page - 1, NULL);
+	q->r->status = 200;
+	return q->r->resp != NULL;
+}
+
+static bool ep_binary(struct hreq *q)
+{
+	enum { N = 65536 };
+	static const char link[] = "<a href=\"/_test/status/200\">";
+	char *p = malloc(N);
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	if (!p)
+		return false;
+	for (size_t i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		p[i] = (char)(x >> 32);
+	}
+	memcpy(p + N / 2, link, sizeof link - 1);
+	q->r->resp = ts_resp_copy(p, N, TS_HTML);
+	free(p);
+	q->r->status = 200;
+	return q->r->resp != NULL;
+}
+
+static bool ep_blackhole(struct hreq *q)
+{
+	char to[64];
+	if (!q->h->blackhole_port)
+		return ts_html_reply(q->r, 404, "Not Found", "No blackhole: start with --hostile.");
+	snprintf(to, sizeof to, "http://127.0.0.1:%u/", q->h->blackhole_port);
+	return ts_redirect_reply(q->r, 302, to);
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(struct hreq *q);
@@ -465,6 +659,10 @@ static const struct {
 	{"gzip", ep_gzip},	 {"flaky", ep_flaky},	    {"retry-after", ep_retry_after},
 	{"redirect", ep_redirect}, {"type", ep_type},	    {"charset", ep_charset},
 	{"headers", ep_headers}, {"slow-headers", ep_slow_headers},
+	{"slowloris", ep_slowloris}, {"gzip-bomb", ep_gzip_bomb}, {"cut", ep_cut},
+	{"links", ep_links},	 {"nested", ep_nested},     {"badbytes", ep_badbytes},
+	{"longurl", ep_longurl}, {"notype", ep_notype},     {"binary", ep_binary},
+	{"blackhole", ep_blackhole},
 };
 
 /* Answer /_test/<path>; path is what follows "/_test/". */
@@ -520,7 +718,8 @@ struct hostile *hostile_new(struct ts_delay *delay)
 		return NULL;
 	h->delay = delay;
 	pthread_mutex_init(&h->mu, NULL);
-	if (!build_gzip(h)) {
+	h->bomb = bomb_new();
+	if (!h->bomb || !build_gzip(h)) {
 		hostile_free(h);
 		return NULL;
 	}
@@ -540,6 +739,12 @@ void hostile_free(struct hostile *h)
 		MHD_destroy_response(h->gz_plain);
 	if (h->gz_packed)
 		MHD_destroy_response(h->gz_packed);
+	bomb_free(h->bomb);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
+}
+
+void hostile_set_blackhole(struct hostile *h, unsigned port)
+{
+	h->blackhole_port = port;
 }

@@ -23,7 +23,8 @@
 enum opt_id {
 	O_PORT, O_PORT_FILE, O_THREADS, O_CONN_LIMIT, O_LATENCY, O_LOG, O_DIR, O_PREFIX,
 	O_SITE, O_FANOUT, O_SEED, O_EXPECT, O_BIG_BYTES, O_SLOW_MS, O_HOSTS, O_RATE_LIMIT,
-	O_RETRY_DATE, O_CRAWL_DELAY, O_STATS, O_HELP, O_COUNT
+	O_RETRY_DATE, O_CRAWL_DELAY, O_STATS, O_HOSTILE, O_BLACKHOLE, O_TLS_CERT, O_TLS_KEY, O_HELP,
+	O_COUNT
 };
 
 enum opt_type { T_FLAG, T_STR, T_NUM };
@@ -53,6 +54,10 @@ static const struct option_def {
 	{"--retry-after-date", O_RETRY_DATE, T_FLAG, 0, 0},
 	{"--crawl-delay", O_CRAWL_DELAY, T_STR, 0, 0},
 	{"--stats", O_STATS, T_STR, 0, 0},
+	{"--hostile", O_HOSTILE, T_FLAG, 0, 0},
+	{"--blackhole", O_BLACKHOLE, T_FLAG, 0, 0},
+	{"--tls-cert", O_TLS_CERT, T_STR, 0, 0},
+	{"--tls-key", O_TLS_KEY, T_STR, 0, 0},
 	{"--help", O_HELP, T_FLAG, 0, 0},
 	{"-h", O_HELP, T_FLAG, 0, 0},
 };
@@ -89,6 +94,13 @@ static const char usage[] =
 	"  --crawl-delay D   add Crawl-delay: D to robots.txt\n"
 	"  --stats FILE      write the politeness accounting (JSON) to FILE at exit\n"
 	"  --expect FILE     with --hosts --site: the page URLs a polite crawl requests\n"
+	"Hostile web:\n"
+	"  --hostile         serve the hostile site: ordinary pages linking to every trap\n"
+	"                    (implies --blackhole)\n"
+	"  --blackhole       also listen on a port that accepts and never answers; prints\n"
+	"                    \"BLACKHOLE <port>\" after the PORT line\n"
+	"  --tls-cert FILE   with --tls-key FILE (PEM): also serve HTTPS on another port;\n"
+	"                    prints \"TLS <port>\" after the PORT line\n"
 	"Every mode also serves the /_test/ endpoints (see testserver/README.md).\n";
 
 /* Parse one numeric option value; prints a clear error and returns false if bad. */
@@ -130,6 +142,10 @@ static void store(struct ts_config *cfg, enum opt_id id, const char *s, uint64_t
 	case O_RETRY_DATE: cfg->retry_after_date = true; break;
 	case O_CRAWL_DELAY: cfg->crawl_delay = s; break;
 	case O_STATS: cfg->stats = s; break;
+	case O_HOSTILE: cfg->hostile = true; break;
+	case O_BLACKHOLE: cfg->blackhole = true; break;
+	case O_TLS_CERT: cfg->tls_cert = s; break;
+	case O_TLS_KEY: cfg->tls_key = s; break;
 	default: break;
 	}
 }
@@ -226,6 +242,10 @@ static bool validate(const struct ts_config *cfg, const bool seen[O_COUNT])
 			err = "--fanout, --seed, --expect, --big-bytes and --slow-ms need --site";
 	if (cfg->dir && cfg->site_n)
 		err = "--dir and --site cannot be combined";
+	if (cfg->hostile && (cfg->dir || cfg->site_n || cfg->hosts))
+		err = "--hostile cannot be combined with --dir, --site or --hosts";
+	if (!cfg->tls_cert != !cfg->tls_key)
+		err = "--tls-cert and --tls-key go together";
 	if (seen[O_PREFIX] && !cfg->dir)
 		err = "--prefix needs --dir";
 	if (cfg->prefix && (cfg->prefix[0] != '/' || cfg->prefix[strlen(cfg->prefix) - 1] != '/'))
@@ -270,7 +290,7 @@ static bool write_port_file(const char *file, unsigned port)
 
 /* Everything that needs the bound port, then the PORT line. */
 static bool announce(const struct ts_config *cfg, struct site *site, struct polite *polite,
-		     unsigned port)
+		     const struct ts_server *srv, unsigned port)
 {
 	if (polite && cfg->expect && polite_write_expect(polite, cfg->expect) != 0) {
 		fprintf(stderr, TS_PROG ": --expect '%s': cannot write it\n", cfg->expect);
@@ -287,6 +307,10 @@ static bool announce(const struct ts_config *cfg, struct site *site, struct poli
 	if (cfg->port_file && !write_port_file(cfg->port_file, port))
 		return false;
 	printf("PORT %u\n", port);
+	if (server_blackhole_port(srv))
+		printf("BLACKHOLE %u\n", server_blackhole_port(srv));
+	if (server_tls_port(srv))
+		printf("TLS %u\n", server_tls_port(srv));
 	fflush(stdout);
 	return true;
 }
@@ -338,7 +362,7 @@ int main(int argc, char **argv)
 		}
 	}
 	srv = server_start(&cfg, site, polite, &port);
-	if (!srv || !announce(&cfg, site, polite, port))
+	if (!srv || !announce(&cfg, site, polite, srv, port))
 		goto out;
 	wait_for_signal(&set, cfg.log);
 	rc = 0;

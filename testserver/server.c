@@ -57,6 +57,9 @@ struct ts_server {
 	struct ts_hosts *hosts;		/* --hosts: the listen sockets and their acceptor */
 	struct pstats *pstats;		/* --hosts: politeness accounting */
 	struct polite *polite;		/* --hosts --site: the many-host site */
+	struct trap_site *trap;		/* --hostile: the hostile site */
+	struct blackhole *blackhole;	/* --hostile, --blackhole */
+	struct ts_tls *tls;		/* --tls-cert, --tls-key */
 };
 
 /* Per-request context. */
@@ -151,9 +154,11 @@ static bool polite_test_reply(struct ts_server *srv, const char *url, struct ts_
 }
 
 /* The site's answer: the many-host site, the generated site, the directory, or 404. */
-static bool site_reply(struct ts_server *srv, const struct req *q, const char *url,
-		       struct ts_reply *r)
+static bool site_reply(struct ts_server *srv, struct MHD_Connection *c, const struct req *q,
+		       const char *url, struct ts_reply *r)
 {
+	if (srv->trap)
+		return trap_handle(srv->trap, c, url, r);
 	if (srv->polite)
 		return polite_handle(srv->polite, q->host > 0 ? (unsigned)q->host : 0, url, r);
 	if (srv->site)
@@ -178,7 +183,7 @@ static void dispatch(struct ts_server *srv, struct MHD_Connection *c, const char
 	else if (ts_has_prefix(url, "/_test/"))
 		ok = hostile_handle(srv->hostile, c, url + strlen("/_test/"), r);
 	else
-		ok = site_reply(srv, q, url, r);
+		ok = site_reply(srv, c, q, url, r);
 	if (ok && r->resp)
 		return;
 	if (r->resp && !r->shared)
@@ -404,6 +409,19 @@ struct ts_server *server_start(const struct ts_config *cfg, struct site *site,
 	srv->hostile = hostile_new(srv->delay);
 	if (!srv->hostile)
 		goto fail;
+	if (cfg->hostile && !(srv->trap = trap_new()))
+		goto fail;
+	if (cfg->hostile || cfg->blackhole) {
+		if (!(srv->blackhole = blackhole_start())) {
+			fprintf(stderr, TS_PROG ": cannot start the blackhole\n");
+			goto fail;
+		}
+		hostile_set_blackhole(srv->hostile, blackhole_port(srv->blackhole));
+	}
+	if (cfg->tls_cert && !(srv->tls = tls_start(cfg->tls_cert, cfg->tls_key)))
+		goto fail;
+	if (srv->trap)
+		trap_set_ports(srv->trap, blackhole_port(srv->blackhole), tls_port(srv->tls));
 	if (cfg->hosts) {
 		if (!start_hosts(srv, polite, port_out))
 			goto fail;
@@ -443,8 +461,21 @@ void server_stop(struct ts_server *srv)
 			pstats_write(srv->pstats, srv->cfg->stats);
 	}
 	delay_free(srv->delay);
+	tls_stop(srv->tls);
+	blackhole_stop(srv->blackhole);
+	trap_free(srv->trap);
 	hostile_free(srv->hostile);
 	hosts_free(srv->hosts);
 	pstats_free(srv->pstats);
 	free(srv);
+}
+
+unsigned server_blackhole_port(const struct ts_server *srv)
+{
+	return blackhole_port(srv->blackhole);
+}
+
+unsigned server_tls_port(const struct ts_server *srv)
+{
+	return tls_port(srv->tls);
 }

@@ -50,6 +50,10 @@ struct ts_config {
 	bool retry_after_date;	/* --retry-after-date: HTTP-date form of Retry-After */
 	const char *crawl_delay;	/* --crawl-delay: robots.txt Crawl-delay value, or NULL */
 	const char *stats;	/* --stats FILE: politeness accounting written at exit */
+	bool hostile;		/* --hostile: the hostile site (trap.c), blackhole on */
+	bool blackhole;		/* --blackhole: a port that accepts and never answers */
+	const char *tls_cert;	/* --tls-cert FILE (PEM): an HTTPS port too */
+	const char *tls_key;	/* --tls-key FILE (PEM) */
 };
 
 /*
@@ -121,6 +125,41 @@ struct hostile *hostile_new(struct ts_delay *delay);
 void hostile_free(struct hostile *h);
 bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path,
 		    struct ts_reply *r);
+void hostile_set_blackhole(struct hostile *h, unsigned port);
+
+/* ---- bomb.c (/_test/gzip-bomb) ---- */
+
+struct bomb;
+
+struct bomb *bomb_new(void);
+void bomb_free(struct bomb *b);
+bool bomb_reply(const struct bomb *b, uint64_t mb, struct ts_reply *r);
+
+/* ---- trap.c (--hostile) ---- */
+
+#define TRAP_OK_PAGES 20
+
+struct trap_site;
+
+struct trap_site *trap_new(void);
+void trap_set_ports(struct trap_site *t, unsigned blackhole, unsigned tls);
+void trap_free(struct trap_site *t);
+bool trap_handle(struct trap_site *t, struct MHD_Connection *c, const char *path,
+		 struct ts_reply *r);
+
+/* ---- blackhole.c, tls.c (--hostile, --blackhole, --tls-cert) ---- */
+
+struct blackhole;
+
+struct blackhole *blackhole_start(void);
+unsigned blackhole_port(const struct blackhole *b);
+void blackhole_stop(struct blackhole *b);
+
+struct ts_tls;
+
+struct ts_tls *tls_start(const char *cert_file, const char *key_file);
+unsigned tls_port(const struct ts_tls *t);
+void tls_stop(struct ts_tls *t);
 
 /* ---- gz.c ---- */
 
@@ -182,5 +221,8 @@ struct ts_server;
 struct ts_server *server_start(const struct ts_config *cfg, struct site *site,
 			       struct polite *polite, unsigned *port_out);
 void server_stop(struct ts_server *srv);
+/* The blackhole's and the TLS daemon's ports, 0 when not running. */
+unsigned server_blackhole_port(const struct ts_server *srv);
+unsigned server_tls_port(const struct ts_server *srv);
 
 #endif

@@ -34,8 +34,15 @@ struct weft_http_options {
 	bool insecure;                 /* do not verify TLS certificates (default off) */
 	bool http2;                    /* offer HTTP/2 (default on; used where the server agrees) */
 	int max_host_connections;      /* per host (async face), 0 = libcurl's default */
-	unsigned reserved[8];
+	unsigned max_ratio;            /* a compressed body decoding to more than this many
+					  times its size on the wire is a WEFT_FE_TOO_BIG error
+					  (a gzip bomb), checked once the decoded body passes
+					  WEFT_HTTP_RATIO_MIN_BYTES; 0 = no check (default 100) */
+	unsigned reserved[7];
 };
+
+/* Decoded bytes after which max_ratio is checked (1 MiB): small bodies compress as they like. */
+#define WEFT_HTTP_RATIO_MIN_BYTES (1u << 20)
 
 WEFT_API void weft_http_options_init(struct weft_http_options *o);
 

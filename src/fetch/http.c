@@ -27,6 +27,7 @@ void weft_http_options_init(struct weft_http_options *o)
 	o->retry_base_ms = 200;
 	o->retry_max_ms = 10000;
 	o->http2 = true;
+	o->max_ratio = 100;
 }
 
 static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *ud)

@@ -36,6 +36,8 @@ struct weft__xfer {
 	struct weft_response *out;
 	bool decided;                    /* status and type known, sink told */
 	bool truncated;
+	bool bomb;                       /* stopped: decoded/compressed over max_ratio */
+	uint64_t decoded;                /* body bytes decoded so far (kept or not) */
 	int sink_rc;                     /* first non-zero return of the sink */
 	char *location;                  /* raw Location header of the last response */
 	long retry_after_ms;             /* from Retry-After, or -1 */

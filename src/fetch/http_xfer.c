@@ -55,12 +55,32 @@ static void decide(struct weft__xfer *x)
 		x->sink_rc = k->head(k->cookie, x->out);
 }
 
+/*
+ * A decompression bomb: past WEFT_HTTP_RATIO_MIN_BYTES decoded, more than max_ratio decoded
+ * bytes per byte received. CURLINFO_SIZE_DOWNLOAD_T counts the body as it came off the wire
+ * (before content decoding), so for an identity body the ratio is 1.
+ */
+static bool is_bomb(struct weft__xfer *x)
+{
+	unsigned ratio = x->h->opt.max_ratio;
+	if (!ratio || x->decoded <= WEFT_HTTP_RATIO_MIN_BYTES)
+		return false;
+	curl_off_t wire = 0;
+	curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+	return (uint64_t)(wire > 0 ? wire : 0) * ratio < x->decoded;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct weft__xfer *x = ud;
 	size_t len = size * n, keep = len;
 	if (!x->decided)
 		decide(x);
+	x->decoded += len;
+	if (is_bomb(x)) {
+		x->bomb = true;
+		return 0; /* ends the transfer: an error, not a truncated page */
+	}
 	uint64_t limit = x->req.max_body ? x->req.max_body : x->h->opt.max_body;
 	uint64_t room = limit > x->out->bytes ? limit - x->out->bytes : 0;
 	if (keep > room) {
@@ -208,6 +228,15 @@ void weft__xfer_finish(struct weft__xfer *x, CURLcode rc)
 	if (!x->decided && rc == CURLE_OK)
 		decide(x); /* no body at all */
 	x->out->truncated = x->truncated;
+	if (x->bomb) {
+		curl_off_t wire = 0;
+		curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+		weft_response_set_error(x->out, WEFT_FE_TOO_BIG,
+					"decompressed body over %u times its compressed size "
+					"(%llu bytes from %lld)", x->h->opt.max_ratio,
+					(unsigned long long)x->decoded, (long long)wire);
+		return;
+	}
 	if (x->sink_rc) {
 		x->out->status = 0;
 		weft_response_set_error(x->out, WEFT_FE_OTHER, "stopped by the caller: %s",

@@ -116,6 +116,11 @@ bool ts_spawn_logged(struct ts_proc *p, const char *const *args, const char *err
 	return true;
 }
 
+bool ts_read_line(struct ts_proc *p, char *buf, size_t len)
+{
+	return read_line(p->out_fd, buf, len, 10000);
+}
+
 void ts_host_origin(const struct ts_proc *p, unsigned i, char *buf, size_t len)
 {
 	if (i == 0)
@@ -271,6 +276,10 @@ void http_setup(CURL *h, const char *url, const struct http_opts *o, struct http
 		curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	if (o->user_agent)
 		curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent);
+	if (o->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	*hdrs = NULL;
 	for (size_t i = 0; o->headers && o->headers[i]; i++)
 		*hdrs = curl_slist_append(*hdrs, o->headers[i]);

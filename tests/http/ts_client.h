@@ -29,6 +29,8 @@ void ts_host_origin(const struct ts_proc *p, unsigned i, char *buf, size_t len);
 bool ts_spawn(struct ts_proc *p, const char *const *args);
 /* Same, with the server's stderr going to the file err_path. */
 bool ts_spawn_logged(struct ts_proc *p, const char *const *args, const char *err_path);
+/* Read the next line the server printed after PORT (e.g. "BLACKHOLE <n>"), within 10 s. */
+bool ts_read_line(struct ts_proc *p, char *buf, size_t len);
 /* Send sig and wait (up to 20 s): the exit code, 128+signal when killed, -1 on timeout. */
 int ts_stop(struct ts_proc *p, int sig);
 /* Run the server expecting it to exit by itself; returns its exit code; stderr in *err. */
@@ -43,6 +45,7 @@ struct http_opts {
 	const char *user_agent;
 	size_t max_bytes;		/* abort the transfer after this many body bytes */
 	long timeout_ms;		/* default 20000 */
+	bool insecure;			/* do not verify TLS certificates */
 };
 
 struct http_resp {

@@ -8,7 +8,8 @@ BUILD="gcc make meson ninja-build pkg-config python3
        libidn2-dev libpsl-dev libmicrohttpd-dev libxml2-dev zlib1g-dev ca-certificates"
 # clang for the fuzz stage (fuzz/run.sh, .ci/run): Debian 12's clang is clang-14, whose libFuzzer
 # (-fsanitize=fuzzer) and sanitizer runtimes are in libclang-rt-14-dev, only a Recommends of it.
-TEST="postgresql-doc-15 clang libclang-rt-14-dev"
+# openssl makes the self-signed certificate of the hostile TLS scenario (tests/http).
+TEST="postgresql-doc-15 clang libclang-rt-14-dev openssl"
 
 want="$BUILD"
 [ "${1:-}" = "--test" ] && want="$BUILD $TEST"

@@ -146,17 +146,38 @@ static long attempt(struct weft__http *h, CURL *e, const char *url, struct weft_
 	return delay;
 }
 
+/* Wait delay_ms before a retry, in slices so that abort() is seen within 20 ms; false then. */
+static bool retry_sleep(struct weft__http *h, long delay_ms)
+{
+	double until = weft__now() + delay_ms / 1000.0;
+	for (;;) {
+		if (weft__http_aborted(h))
+			return false;
+		double left = until - weft__now();
+		if (left <= 0)
+			return true;
+		weft__sleep_us(left > 0.02 ? 20000u : (unsigned)(left * 1e6) + 1u);
+	}
+}
+
 static int http_fetch(struct weft_fetcher *f, const char *url, struct weft_response *out)
 {
 	struct weft__http *h = (struct weft__http *)f;
+	if (weft__http_aborted(h)) {
+		out->aborted = true;
+		return WEFT_OK;
+	}
 	CURL *e = handle_get(h);
 	if (!e)
 		return WEFT_E_NOMEM;
 	double t0 = weft__now();
 	long delay;
 	for (int n = 1; (delay = attempt(h, e, url, out, n)) >= 0; n++) {
-		weft__sleep_us((unsigned)delay * 1000u);
 		weft_response_reset(out);
+		if (!retry_sleep(h, delay)) {
+			out->aborted = true;
+			break;
+		}
 	}
 	out->ms = (weft__now() - t0) * 1000.0;
 	handle_put(h, e);
@@ -192,6 +213,7 @@ static const struct weft_fetcher_ops http_ops = {
 	.in_flight = weft__http_in_flight,
 	.clone = http_clone,
 	.destroy = http_destroy,
+	.abort = weft__http_abort,
 };
 
 /* A sibling for another event loop: same options, its own handles and multi. */

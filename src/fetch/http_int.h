@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <weft/extract.h>
 #include <weft/http.h>
@@ -26,6 +27,7 @@ struct weft__http {
 	CURL **idle;
 	size_t n_idle;
 	size_t cap_idle;
+	atomic_bool aborted;             /* abort() was called: every transfer ends now */
 };
 
 /* One attempt at one URL. Belongs to the thread driving the transfer. */
@@ -48,6 +50,12 @@ int weft__http_start(struct weft_fetcher *f, const char *url, struct weft_respon
 		     weft_fetch_done_fn *done, void *cookie);
 int weft__http_run(struct weft_fetcher *f, int timeout_ms);
 void weft__http_wake(struct weft_fetcher *f);
+void weft__http_abort(struct weft_fetcher *f);
+/* abort() was called on h. */
+static inline bool weft__http_aborted(struct weft__http *h)
+{
+	return atomic_load_explicit(&h->aborted, memory_order_relaxed);
+}
 size_t weft__http_in_flight(struct weft_fetcher *f);
 int weft__http_multi_new(struct weft__http *h);
 void weft__http_multi_free(struct weft__http *h);

@@ -146,6 +146,16 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* Called by libcurl during every transfer (about once a second when idle, more often while
+   data flows): a non-zero return ends it with CURLE_ABORTED_BY_CALLBACK. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct weft__xfer *x = ud;
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return weft__http_aborted(x->h);
+}
+
 int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy, const char *url,
 		     struct weft_response *out)
 {
@@ -163,6 +173,9 @@ int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy, con
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	return WEFT_OK;
 }
 
@@ -211,6 +224,11 @@ static void take_redirect(struct weft__xfer *x)
 
 void weft__xfer_finish(struct weft__xfer *x, CURLcode rc)
 {
+	if (weft__http_aborted(x->h)) { /* cut off: no result, whatever came so far */
+		weft_response_reset(x->out);
+		x->out->aborted = true;
+		return;
+	}
 	if (!x->decided && rc == CURLE_OK)
 		decide(x); /* no body at all */
 	x->out->truncated = x->truncated;
@@ -248,7 +266,7 @@ static bool transient(const struct weft__xfer *x)
 long weft__xfer_retry_delay(const struct weft__xfer *x, int attempt)
 {
 	const struct weft_http_options *o = &x->h->opt;
-	if (attempt > o->retries || !transient(x))
+	if (attempt > o->retries || !transient(x) || x->out->aborted)
 		return -1;
 	long ms = o->retry_base_ms << (attempt - 1 < 16 ? attempt - 1 : 16);
 	if (x->retry_after_ms >= 0)

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fetch/http_int.h"
 #include "util/util.h"
@@ -67,6 +69,55 @@ static int share_new(struct weft__http *h)
 	return WEFT_OK;
 }
 
+/* libcurl opens every socket through here, so abort() can shut it down (see http_int.h). */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct weft__http *h = ud;
+	(void)purpose;
+	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	pthread_mutex_lock(&h->sock_mu);
+	if (weft__http_aborted(h)) {
+		pthread_mutex_unlock(&h->sock_mu);
+		close(fd);
+		return CURL_SOCKET_BAD;
+	}
+	if (h->n_socks == h->cap_socks) {
+		size_t cap = h->cap_socks ? h->cap_socks * 2 : 16;
+		int *v = realloc(h->socks, cap * sizeof(*v));
+		if (v) {
+			h->socks = v;
+			h->cap_socks = cap;
+		}
+	}
+	if (h->n_socks < h->cap_socks) /* else untracked: abort() then waits for the callback */
+		h->socks[h->n_socks++] = fd;
+	pthread_mutex_unlock(&h->sock_mu);
+	return fd;
+}
+
+static int close_socket(void *ud, curl_socket_t fd)
+{
+	struct weft__http *h = ud;
+	pthread_mutex_lock(&h->sock_mu); /* untracked before closed: abort never hits a reused fd */
+	for (size_t i = 0; i < h->n_socks; i++)
+		if (h->socks[i] == fd) {
+			h->socks[i] = h->socks[--h->n_socks];
+			break;
+		}
+	pthread_mutex_unlock(&h->sock_mu);
+	return close(fd);
+}
+
+void weft__http_shutdown_sockets(struct weft__http *h)
+{
+	pthread_mutex_lock(&h->sock_mu);
+	for (size_t i = 0; i < h->n_socks; i++)
+		shutdown(h->socks[i], SHUT_RDWR);
+	pthread_mutex_unlock(&h->sock_mu);
+}
+
 /* Options that are the same for every transfer, set once per handle. */
 CURL *weft__http_easy_new(struct weft__http *h)
 {
@@ -88,6 +139,10 @@ CURL *weft__http_easy_new(struct weft__http *h)
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->low_speed_secs);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h);
 	if (o->cookies)
 		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
 	if (!h->proxy_env) { /* see proxy_in_env() */
@@ -196,6 +251,8 @@ static void http_destroy(struct weft_fetcher *f)
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&h->share_mu[i]);
 	pthread_mutex_destroy(&h->pool_mu);
+	pthread_mutex_destroy(&h->sock_mu);
+	free(h->socks);
 	curl_slist_free_all(h->headers);
 	free(h->user_agent);
 	free(h);
@@ -298,6 +355,7 @@ int weft_fetcher_http(struct weft_fetcher **out, const struct weft_http_options 
 	h->opt = *o;
 	h->proxy_env = proxy_in_env();
 	pthread_mutex_init(&h->pool_mu, NULL);
+	pthread_mutex_init(&h->sock_mu, NULL);
 	rc = copy_strings(h, o);
 	if (rc == WEFT_OK)
 		rc = share_new(h);

@@ -28,6 +28,12 @@ struct weft__http {
 	size_t n_idle;
 	size_t cap_idle;
 	atomic_bool aborted;             /* abort() was called: every transfer ends now */
+	pthread_mutex_t sock_mu;         /* guards socks: a leaf lock */
+	int *socks;                      /* the sockets libcurl opened and has not closed: abort()
+					    shuts them down, so a transfer blocked in poll() on a
+					    silent server wakes at once */
+	size_t n_socks;
+	size_t cap_socks;
 };
 
 /* One attempt at one URL. Belongs to the thread driving the transfer. */
@@ -51,6 +57,8 @@ int weft__http_start(struct weft_fetcher *f, const char *url, struct weft_respon
 int weft__http_run(struct weft_fetcher *f, int timeout_ms);
 void weft__http_wake(struct weft_fetcher *f);
 void weft__http_abort(struct weft_fetcher *f);
+/* abort(): shut down every socket libcurl has open, waking transfers blocked on them. */
+void weft__http_shutdown_sockets(struct weft__http *h);
 /* abort() was called on h. */
 static inline bool weft__http_aborted(struct weft__http *h)
 {

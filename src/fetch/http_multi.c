@@ -373,6 +373,7 @@ void weft__http_abort(struct weft_fetcher *f)
 {
 	struct weft__http *h = (struct weft__http *)f;
 	atomic_store(&h->aborted, true);
+	weft__http_shutdown_sockets(h); /* blocking transfers wake now, not at the next progress call */
 	weft__http_wake(f);
 }
 

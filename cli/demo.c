@@ -72,6 +72,8 @@ int cmd_demo(int argc, char **argv)
 		rc = run_one("=== ConcurrentChannel ===", "channel", f);
 	weft_fetcher_free(&f);
 	weft_fakeweb_free(&web);
+	if (cli_signal_exit())
+		return cli_signal_exit();
 	if (rc == WEFT_E_CANCELED)
 		return EXIT_CANCELED;
 	return rc ? EXIT_RUNTIME : EXIT_OK;

@@ -65,9 +65,15 @@ def read_until_line(fd, deadline):
     return buf
 
 
-def drain(fd):
+def drain(fd, p, t0):
+    """Read fd to its end (weft exited); past 3 deadlines, kill weft (the check then fails)."""
     out = b""
     while True:
+        left = t0 + 3 * DEADLINE - time.monotonic()
+        r, _, _ = select.select([fd], [], [], max(left, 0))
+        if not r:
+            p.kill()
+            return out
         chunk = os.read(fd, 65536)
         if not chunk:
             return out
@@ -88,7 +94,7 @@ def interrupted_run(name, args, signals, want_rc, want_summary=True, never=None,
     t0 = time.monotonic()
     for sig in signals:
         p.send_signal(sig)
-    out += drain(fd)  # until weft closes stdout: it exited
+    out += drain(fd, p, t0)  # until weft closes stdout: it exited
     rc = p.wait()
     took = time.monotonic() - t0
     errf.seek(0)
@@ -134,7 +140,7 @@ def silent_only(name, args):
         return
     t0 = time.monotonic()
     p.send_signal(signal.SIGINT)
-    out = drain(p.stdout.fileno())
+    out = drain(p.stdout.fileno(), p, t0)
     rc = p.wait()
     took = time.monotonic() - t0
     while True:
@@ -179,6 +185,18 @@ try:
 finally:
     ts.send_signal(signal.SIGTERM)
     ts.wait()
+
+# The fake web's timers end too: a page that takes 10 minutes, every engine (the event engine
+# uses the async face, the others the blocking one).
+slow_web = f"/tmp/weft-int-{os.getpid()}.jsonl"
+with open(slow_web, "w") as f:
+    f.write('{"url": "http://slow.test/", "status": 200, "delay_ms": 600000}\n')
+try:
+    for e in ENGINES:
+        silent_only(f"{e}: SIGINT, fake web page in flight",
+                    ["crawl", "-e", e, "-f", "jsonl", "--web", slow_web, "http://slow.test/"])
+finally:
+    os.unlink(slow_web)
 
 # A fast site, many records per second, two SIGINTs: the output must not end mid-line.
 ts, port = start_server("--site", "20000")

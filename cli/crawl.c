@@ -33,7 +33,7 @@ static const char crawl_help[] =
 	"      --scope S        host (the start URLs' hosts, default) | domain | any\n"
 	"      --include RE     only follow URLs matching this extended regex (repeatable)\n"
 	"      --exclude RE     never follow URLs matching this extended regex (repeatable)\n"
-	"  -q, --quiet          no summary on standard error\n"
+	"  -q, --quiet          no status line and no summary on standard error\n"
 	"      --no-skipped     no records for URLs found but not fetched (robots, scope,\n"
 	"                       depth, max-pages); text output summarises them in one line\n"
 	"\nPoliteness (HTTP; the fake web has no robots.txt and no per-host limit by default):\n"
@@ -47,6 +47,10 @@ static const char crawl_help[] =
 	"      --max-backoff S  cap on one host block after a 429/503, Retry-After\n"
 	"                       included (default 60)\n"
 	"      --sitemap        also start from /sitemap.xml and robots.txt's Sitemap: lines\n"
+	;
+
+/* The rest of the help (C limits one string literal to 4095 bytes). */
+static const char crawl_help_more[] =
 	"\nLimits (docs/LIMITS.md; 0 = no limit):\n"
 	"      --max-url-len N  skip longer URLs (default 4096)\n"
 	"      --max-links N    links kept per page (default 10000)\n"
@@ -71,10 +75,24 @@ static const char crawl_help[] =
 	"      --cookies        keep cookies between requests (default off)\n"
 	"      --insecure       do not verify TLS certificates\n"
 	"      --no-http2       speak HTTP/1.1 only\n"
-	"  -h, --help           this text\n";
+	"  -h, --help           this text\n"
+	"\nWhile it runs, a status line on standard error (only when it is a terminal, and not\n"
+	"with --quiet) shows pages done, in flight, queued, errors, pages/s and the time; at the\n"
+	"end a summary gives pages, errors by kind, bytes, wall and CPU time and peak memory.\n"
+	"Ctrl-C (SIGINT) or SIGTERM stops the crawl at once: fetches in flight are abandoned\n"
+	"(no record; the summary counts them), every record completed so far is written, and\n"
+	"weft exits 130 (SIGINT) or 143 (SIGTERM). A second Ctrl-C exits immediately, still\n"
+	"without a torn output line.\n"
+	"\nexit codes: 0 ok, 2 usage error, 3 runtime or output error, 130/143 interrupted\n";
 
 /* Long-only options (hostile-web limits). */
 enum { OPT_MAX_RATIO = 0x4801, OPT_LOW_SPEED };
+
+static void print_help(FILE *fp)
+{
+	fputs(crawl_help, fp);
+	fputs(crawl_help_more, fp);
+}
 
 struct crawl_opts {
 	struct weft_config cfg;
@@ -250,8 +268,8 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 		*(ch == 1006 ? &o->cfg.max_similar : &o->cfg.max_pages_per_host) = v;
 		return 0;
 	case 1008: return parse_secs("--max-time", arg, &o->cfg.max_time);
-	case 'h': fputs(crawl_help, stdout); return -1;
-	default: fputs(crawl_help, stderr); return EXIT_USAGE;
+	case 'h': print_help(stdout); return -1;
+	default: print_help(stderr); return EXIT_USAGE;
 	}
 }
 
@@ -314,7 +332,8 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 			return rc;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "weft crawl: no start URL given\n%s", crawl_help);
+		fputs("weft crawl: no start URL given\n", stderr);
+		print_help(stderr);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -352,21 +371,10 @@ static int make_reporter(const struct crawl_opts *o, FILE *out, struct weft_repo
 	return rc ? EXIT_RUNTIME : 0;
 }
 
-static void summary(const struct weft_crawl *c)
-{
-	struct weft_stats s;
-	weft_crawl_stats(c, &s);
-	fprintf(stderr, "weft: %llu fetched (%llu ok, %llu failed) in %.3f s, %.0f pages/s\n",
-		(unsigned long long)s.fetched, (unsigned long long)s.ok,
-		(unsigned long long)s.failed, s.seconds,
-		s.seconds > 0 ? (double)s.fetched / s.seconds : 0.0);
-	if (s.concurrency)
-		fprintf(stderr, "weft: -c auto settled on %llu fetches in flight\n",
-			(unsigned long long)s.concurrency);
-}
-
 static int exit_code(int rc)
 {
+	if (cli_signal_exit()) /* 130 for SIGINT, 143 for SIGTERM, even if the run had ended */
+		return cli_signal_exit();
 	if (rc == WEFT_E_CANCELED)
 		return EXIT_CANCELED;
 	return rc ? EXIT_RUNTIME : EXIT_OK;
@@ -377,12 +385,17 @@ static int run(struct crawl_opts *o, int nseeds, char **seeds, FILE *out)
 {
 	struct weft_fakeweb *web = NULL;
 	struct weft_fetcher *f = NULL;
-	struct weft_reporter *r = NULL;
+	struct weft_reporter *r = NULL, *inner = NULL;
 	struct weft_crawl *c = NULL;
 	char err[512] = "";
 	int code = make_fetcher(o, &web, &f);
-	if (!code && (code = make_reporter(o, out, &r)) == 0 &&
-	    weft_crawl_new(&c, &o->cfg, f, err, sizeof(err)) != WEFT_OK) {
+	if (!code && (code = make_reporter(o, out, &inner)) == 0) {
+		if (cli_guard_reporter(&r, inner, out) == WEFT_OK)
+			inner = NULL;
+		else
+			code = EXIT_RUNTIME;
+	}
+	if (!code && weft_crawl_new(&c, &o->cfg, f, err, sizeof(err)) != WEFT_OK) {
 		fprintf(stderr, "weft crawl: %s\n", err);
 		code = EXIT_USAGE;
 	}
@@ -390,16 +403,16 @@ static int run(struct crawl_opts *o, int nseeds, char **seeds, FILE *out)
 		if (weft_crawl_add_seed(c, seeds[i]) != WEFT_OK)
 			code = bad("start URL", seeds[i], "not a valid http(s) URL");
 	if (!code && weft_crawl_add_reporter(c, r) == WEFT_OK) {
+		struct weft_reporter *guard = r;
 		r = NULL;
-		int rc = cli_run_crawl(c);
+		int rc = cli_run_crawl(c, guard, o->quiet);
 		if (rc && rc != WEFT_E_CANCELED)
 			fprintf(stderr, "weft crawl: %s\n", weft_strerror(rc));
-		if (!o->quiet)
-			summary(c);
 		code = exit_code(rc);
 	}
 	weft_crawl_free(&c);
 	weft_reporter_free(&r);
+	weft_reporter_free(&inner);
 	weft_fetcher_free(&f);
 	weft_fakeweb_free(&web);
 	return code;

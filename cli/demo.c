@@ -23,7 +23,7 @@ static int run_one(const char *title, const char *engine, struct weft_fetcher *f
 {
 	struct weft_config cfg;
 	struct weft_crawl *c = NULL;
-	struct weft_reporter *r = NULL;
+	struct weft_reporter *r = NULL, *text = NULL;
 	char err[256] = "";
 	weft_config_init(&cfg);
 	cfg.engine = engine;
@@ -33,14 +33,18 @@ static int run_one(const char *title, const char *engine, struct weft_fetcher *f
 	if (!rc)
 		rc = weft_crawl_add_seed(c, "http://golang.org/");
 	if (!rc)
-		rc = weft_reporter_text(&r, stdout);
+		rc = weft_reporter_text(&text, stdout);
+	if (!rc && !(rc = cli_guard_reporter(&r, text, stdout)))
+		text = NULL;
+	struct weft_reporter *guard = r;
 	if (!rc && !(rc = weft_crawl_add_reporter(c, r)))
 		r = NULL;
 	if (!rc)
-		rc = cli_run_crawl(c);
+		rc = cli_run_crawl(c, guard, true); /* the lecture's lines only: no status, no summary */
 	if (rc)
 		fprintf(stderr, "weft demo: %s: %s\n", engine, err[0] ? err : weft_strerror(rc));
 	weft_reporter_free(&r);
+	weft_reporter_free(&text);
 	weft_crawl_free(&c);
 	return rc;
 }
@@ -68,6 +72,8 @@ int cmd_demo(int argc, char **argv)
 		rc = run_one("=== ConcurrentChannel ===", "channel", f);
 	weft_fetcher_free(&f);
 	weft_fakeweb_free(&web);
+	if (cli_signal_exit())
+		return cli_signal_exit();
 	if (rc == WEFT_E_CANCELED)
 		return EXIT_CANCELED;
 	return rc ? EXIT_RUNTIME : EXIT_OK;

@@ -18,9 +18,8 @@ static const char usage[] =
 	"  compare every engine on the same target: pages, agreement, time, threads, memory\n"
 	"  version print the version\n"
 	"\n"
-	"exit codes: 0 ok, 1 broken links found, 2 usage error, 3 runtime error, 130 interrupted\n";
-
-static struct weft_crawl *volatile running;
+	"exit codes: 0 ok, 1 broken links found, 2 usage error, 3 runtime error,\n"
+	"            130 interrupted (SIGINT), 143 terminated (SIGTERM)\n";
 
 /* Every transfer in flight needs a socket: take the hard limit on open files, not 1024. */
 static void raise_fd_limit(void)
@@ -30,28 +29,6 @@ static void raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	struct weft_crawl *c = running;
-	if (c)
-		weft_crawl_cancel(c); /* async-signal-safe: an atomic store */
-}
-
-int cli_run_crawl(struct weft_crawl *c)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	running = c;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	int rc = weft_crawl_run(c);
-	running = NULL;
-	return rc;
 }
 
 int main(int argc, char **argv)

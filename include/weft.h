@@ -276,6 +276,11 @@ struct weft_stats {
 	uint64_t robots;    /* robots.txt fetches (not counted in fetched) */
 	uint64_t refused;   /* 429/503 answers waited out and retried */
 	double seconds;     /* wall time of weft_crawl_run() */
+	/* Progress, for a status line: approximate while the crawl runs (relaxed counters). */
+	uint64_t in_flight; /* fetches started and not yet ended (robots.txt included) */
+	uint64_t queued;    /* URLs admitted and not yet started (0 once the crawl ended) */
+	uint64_t abandoned; /* fetches cut off in flight by weft_crawl_cancel(): no record */
+	uint64_t errors[WEFT_FE_OTHER + 1]; /* records by enum weft_fetch_err (errors[0]: none) */
 };
 
 /*
@@ -294,7 +299,17 @@ WEFT_API int weft_crawl_add_reporter(struct weft_crawl *c, struct weft_reporter 
 /* Run to completion (or cancellation). Returns 0, WEFT_E_CANCELED, or another error. */
 WEFT_API int weft_crawl_run(struct weft_crawl *c);
 
-/* Ask a running crawl to stop admitting work; async-signal-safe, callable from any thread. */
+/*
+ * Stop a running crawl now: admit nothing more, drop queued work, wake every thread waiting
+ * (on a queue, a host's turn, an event loop) and abandon the fetches in flight (the fetcher's
+ * abort()). Records already written stay; abandoned URLs get no record (stats.abandoned counts
+ * them). weft_crawl_run() then returns WEFT_E_CANCELED promptly, whatever the servers do.
+ *
+ * Callable from any thread while weft_crawl_run() runs (or before or after it), but NOT from a
+ * signal handler (it takes locks to wake waiting threads) and not from a reporter callback: a
+ * signal handler should set a flag or write to a pipe that a thread of its own watches, and
+ * call weft_crawl_cancel() from there (as the weft command does).
+ */
 WEFT_API void weft_crawl_cancel(struct weft_crawl *c);
 
 WEFT_API void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out);

@@ -39,6 +39,21 @@ struct weft__stats {
 	atomic_uint_fast64_t skipped;
 	atomic_uint_fast64_t robots;
 	atomic_uint_fast64_t refused;
+	atomic_uint_fast64_t in_flight;  /* fetches between start and end (relaxed) */
+	atomic_uint_fast64_t started;    /* page jobs taken from the queue (first attempt only) */
+	atomic_uint_fast64_t abandoned;  /* fetches cut off by a stop: no record */
+	atomic_uint_fast64_t errors[WEFT_FE_OTHER + 1];
+};
+
+/*
+ * How an engine hears that the crawl stops: wake(arg) wakes its waiting threads (broadcasts
+ * its condition variables, aborts its own fetchers). Registered while the engine runs
+ * (weft__waker_set), under stop_mu; called by weft_crawl_cancel() under stop_mu, from a thread
+ * that holds no crawl lock, so wake may take the engine's locks (stop_mu comes first).
+ */
+struct weft__waker {
+	void (*wake)(void *arg);
+	void *arg;
 };
 
 /* What a job fetches. */
@@ -126,9 +141,13 @@ struct weft_crawl {
 					     unless a shorter path reached them */
 
 	struct weft__stats stats;
+	pthread_mutex_t stop_mu;          /* guards waker; taken before any engine lock */
+	struct weft__waker waker;         /* the running engine's; .wake NULL when none */
 	atomic_bool canceled;
+	atomic_bool finished;             /* the engine returned: nothing is queued any more */
 	atomic_int run_err;               /* first run-level failure (e.g. out of memory), or 0 */
-	double seconds;                   /* written by run() after the engine returns */
+	_Atomic double seconds;           /* written by run() after the engine returns; stats may
+					     be read meanwhile from another thread */
 };
 
 /* ---- src/core/visit.c: the per-URL step every engine runs ---- */
@@ -155,6 +174,8 @@ int weft__visit_once(struct weft_crawl *c, const struct weft__job *job, struct w
 /* A job the frontier gave out that needs no fetch (a replay, a skip): its record or kids. */
 int weft__visit_instant(struct weft_crawl *c, const struct weft__job *job,
 			struct weft__jobs *kids);
+/* A job leaves the queue (for the stats' queued count): call once when its fetch starts. */
+void weft__count_started(struct weft_crawl *c, const struct weft__job *job);
 /* Record that job's URL was found but not fetched, and why (once per URL). */
 void weft__report_skip(struct weft_crawl *c, const struct weft__job *job, enum weft__skip why,
 		       const char *msg);
@@ -187,8 +208,34 @@ bool weft__admit_aux(struct weft_crawl *c, struct weft__visited *set, struct wef
 /* The jobs a crawl starts from: its seeds and, with --sitemap, their origins' /sitemap.xml. */
 int weft__seed_jobs(struct weft_crawl *c, struct weft__jobs *out);
 
-/* Record a run-level failure (the first one wins) and stop the crawl. */
+/* Record a run-level failure (the first one wins) and stop the crawl (weft__stop). */
 void weft__fail(struct weft_crawl *c, int err);
+
+/* ---- stopping a crawl, from inside it or from outside (src/core/stop.c) ---- */
+
+/*
+ * Stop the crawl from inside it (a failed allocation, a broken output), with any crawl lock
+ * held: record err as the run's error if it is the first (0: none), set the canceled flag and
+ * abort the crawl's fetcher. Takes no lock, so it runs no waker: threads waiting on a timer
+ * see the flag when they wake, and the fetches they wait for end at once (aborted). Inline
+ * here, so the reporters' fan-out (src/report/) can stop a crawl without calling into core.
+ */
+static inline void weft__stop(struct weft_crawl *c, int err)
+{
+	int expected = 0;
+	if (err)
+		atomic_compare_exchange_strong(&c->run_err, &expected, err);
+	atomic_store(&c->canceled, true);
+	if (c->fetcher->ops->abort)
+		c->fetcher->ops->abort(c->fetcher);
+	else if (c->fetcher->ops->wake) /* an event loop may be waiting for I/O */
+		c->fetcher->ops->wake(c->fetcher);
+}
+/* weft__stop plus the engine's waker and the gate's, under stop_mu: every waiting thread wakes
+   now. Only from a thread holding no crawl lock (weft_crawl_cancel). */
+void weft__stop_and_wake(struct weft_crawl *c);
+/* The running engine's waker (wake NULL: none). Call holding no crawl lock. */
+void weft__waker_set(struct weft_crawl *c, void (*wake)(void *arg), void *arg);
 
 /* A new chain string: job's chain plus job's URL (for the target of its redirect). */
 struct weft__str *weft__chain_extend(const struct weft__job *job);

@@ -34,6 +34,7 @@ struct weft_response {
 	double ms;                  /* wall time */
 	bool truncated;             /* body cut at the size limit */
 	long retry_after_ms;        /* a 429/503's Retry-After, ms from the answer; -1: none */
+	bool aborted;               /* set by the fetcher: abandoned by abort(), no result */
 };
 
 WEFT_API void weft_response_init(struct weft_response *r);
@@ -115,6 +116,17 @@ struct weft_fetcher_ops {
 	 */
 	int (*clone)(struct weft_fetcher *f, struct weft_fetcher **out);
 	void (*destroy)(struct weft_fetcher *f);
+	/*
+	 * Optional: abandon everything in flight, at once, on both faces. Blocking fetch() calls
+	 * running in other threads return soon with out->aborted set; the async face completes
+	 * every started fetch (done() from the next run(), with out->aborted set) and wakes a
+	 * blocked run(). Final: later fetches end at once the same way. Callable from any thread,
+	 * with any lock of the caller held: it only sets a flag and wakes (no waiting for locks
+	 * the fetcher's own threads may hold). Not async-signal-safe unless the fetcher says so.
+	 * A clone is a fetcher of its own: abort it separately. The crawl calls it from
+	 * weft_crawl_cancel() and when a run fails.
+	 */
+	void (*abort)(struct weft_fetcher *f);
 };
 
 struct weft_fetcher {

@@ -117,6 +117,7 @@ int weft_crawl_new(struct weft_crawl **out, const struct weft_config *cfg,
 	c->thread_stack = cfg->thread_stack ? cfg->thread_stack : weft__default_stack();
 	pthread_mutex_init(&c->report_mu, NULL);
 	pthread_mutex_init(&c->deferred_mu, NULL);
+	pthread_mutex_init(&c->stop_mu, NULL);
 	rc = politeness_init(c, err, errlen);
 	if (rc == WEFT_OK)
 		rc = weft__scope_init(c, err, errlen);
@@ -185,7 +186,8 @@ int weft_crawl_run(struct weft_crawl *c)
 	if (rc == WEFT_OK)
 		weft__report_deferred(c);
 	int end_rc = weft__report_end(c);
-	c->seconds = weft__now() - t0;
+	atomic_store(&c->finished, true);
+	atomic_store(&c->seconds, weft__now() - t0);
 	if (rc == WEFT_OK)
 		rc = atomic_load(&c->run_err);
 	if (rc == WEFT_OK && c->output_err)
@@ -199,9 +201,7 @@ int weft_crawl_run(struct weft_crawl *c)
 
 void weft_crawl_cancel(struct weft_crawl *c)
 {
-	atomic_store(&c->canceled, true);
-	if (c->fetcher->ops->wake) /* an event loop may be waiting for I/O */
-		c->fetcher->ops->wake(c->fetcher);
+	weft__stop_and_wake(c); /* not from a signal handler: it takes locks (weft.h) */
 }
 
 void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out)
@@ -219,7 +219,14 @@ void weft_crawl_stats(const struct weft_crawl *c, struct weft_stats *out)
 	out->skipped = atomic_load(&m->stats.skipped);
 	out->robots = atomic_load(&m->stats.robots);
 	out->refused = atomic_load(&m->stats.refused);
-	out->seconds = c->seconds;
+	out->seconds = atomic_load(&m->seconds);
+	out->in_flight = atomic_load_explicit(&m->stats.in_flight, memory_order_relaxed);
+	uint64_t admitted = out->admitted;
+	uint64_t started = atomic_load_explicit(&m->stats.started, memory_order_relaxed);
+	out->queued = admitted > started && !c->finished ? admitted - started : 0;
+	out->abandoned = atomic_load_explicit(&m->stats.abandoned, memory_order_relaxed);
+	for (size_t i = 0; i <= WEFT_FE_OTHER; i++)
+		out->errors[i] = atomic_load_explicit(&m->stats.errors[i], memory_order_relaxed);
 }
 
 void weft_crawl_free(struct weft_crawl **cp)
@@ -241,6 +248,7 @@ void weft_crawl_free(struct weft_crawl **cp)
 	free(c->robots_agent);
 	pthread_mutex_destroy(&c->deferred_mu);
 	pthread_mutex_destroy(&c->report_mu);
+	pthread_mutex_destroy(&c->stop_mu);
 	free(c);
 	*cp = NULL;
 }

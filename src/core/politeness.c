@@ -256,3 +256,16 @@ int weft__gate_take_found(struct weft__gate *g, struct weft__jobs *out)
 	pthread_mutex_unlock(&g->mu);
 	return rc;
 }
+
+static void wake_host(struct weft__host *h, void *arg)
+{
+	(void)arg;
+	wake(h, true);
+}
+
+void weft__gate_wake_all(struct weft__gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	weft__hosts_each(g->hosts, wake_host, NULL);
+	pthread_mutex_unlock(&g->mu);
+}

@@ -63,6 +63,8 @@ void weft__gate_free(struct weft__gate **g);
 int weft__gate_enter(struct weft__gate *g, const struct weft__job *job, uint8_t *err);
 /* The request entered for job ended with fate (NULL: done). */
 void weft__gate_leave(struct weft__gate *g, const struct weft__job *job, struct weft__fate *fate);
+/* The crawl stops: wake every thread waiting at the gate (they see the canceled flag). */
+void weft__gate_wake_all(struct weft__gate *g);
 /* Move sitemap jobs found in robots.txt files (--sitemap) into out. */
 int weft__gate_take_found(struct weft__gate *g, struct weft__jobs *out);
 

@@ -14,7 +14,7 @@ static void output_failed(struct weft_crawl *c)
 {
 	if (!c->output_err)
 		c->output_err = WEFT_E_OUTPUT;
-	weft_crawl_cancel(c);
+	weft__stop(c, 0); /* report_mu held: the lock-free stop (internal.h) */
 }
 
 int weft__report_begin(struct weft_crawl *c)

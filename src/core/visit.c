@@ -233,6 +233,14 @@ static void count(struct weft_crawl *c, const struct weft_response *resp, size_t
 	atomic_fetch_add_explicit(ok ? &s->ok : &s->failed, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->links, n_links, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->bytes, resp->bytes, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->errors[resp->error <= WEFT_FE_OTHER ? resp->error : WEFT_FE_OTHER],
+				  1, memory_order_relaxed);
+}
+
+void weft__count_started(struct weft_crawl *c, const struct weft__job *job)
+{
+	if (job->kind == WEFT__JOB_PAGE && job->attempt == 0)
+		atomic_fetch_add_explicit(&c->stats.started, 1, memory_order_relaxed);
 }
 
 /* ---- robots.txt answers (RFC 9309 §2.3) ---- */
@@ -369,6 +377,15 @@ int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch
 	int rc = WEFT_OK;
 	if (fate)
 		weft__fate_init(fate);
+	if (resp->aborted || (fetch_rc == WEFT_E_CANCELED && weft__canceled(c))) {
+		/* abandoned in flight by a stop: no record (interrupted crawls report what
+		   completed), and nothing for the host to learn */
+		atomic_fetch_add_explicit(&c->stats.abandoned, 1, memory_order_relaxed);
+		if (fate && job->kind == WEFT__JOB_ROBOTS)
+			fate->robots_failed = true;
+		weft_response_reset(resp);
+		return WEFT_OK;
+	}
 	if (fetch_rc < 0) /* the fetcher itself failed: still a record, never a lost URL */
 		weft_response_set_error(resp, WEFT_FE_OTHER, "fetcher: %s",
 					weft_strerror(fetch_rc));
@@ -432,6 +449,7 @@ int weft__visit_instant(struct weft_crawl *c, const struct weft__job *job,
 {
 	if (job->replay)
 		return weft__visit_replay(c, job, kids);
+	weft__count_started(c, job);
 	if (job->skip == WEFT__SKIP_DOWN)
 		report_down(c, job, job->err);
 	else
@@ -454,7 +472,10 @@ int weft__visit_once(struct weft_crawl *c, const struct weft__job *job, struct w
 	weft__page_init(&page, c);
 	weft__page_begin(&page, job);
 	double t0 = weft__now();
+	weft__count_started(c, job);
+	atomic_fetch_add_explicit(&c->stats.in_flight, 1, memory_order_relaxed);
 	int rc = c->fetcher->ops->fetch(c->fetcher, &page.req, &resp);
+	atomic_fetch_sub_explicit(&c->stats.in_flight, 1, memory_order_relaxed);
 	if (resp.ms == 0)
 		resp.ms = (weft__now() - t0) * 1000.0;
 	rc = weft__visit_end(c, job, rc, &resp, &page, kids, fate);
@@ -578,13 +599,6 @@ int weft__seed_jobs(struct weft_crawl *c, struct weft__jobs *out)
 		if (weft__jobs_push_copy(out, &c->seeds.v[i]) != WEFT_OK)
 			return WEFT_E_NOMEM;
 	return WEFT_OK;
-}
-
-void weft__fail(struct weft_crawl *c, int err)
-{
-	int expected = 0;
-	atomic_compare_exchange_strong(&c->run_err, &expected, err);
-	weft_crawl_cancel(c);
 }
 
 struct weft__str *weft__chain_extend(const struct weft__job *job)

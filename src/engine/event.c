@@ -21,7 +21,11 @@
  * marks itself sleeping (under mu) before it blocks in its fetcher's run(); whoever queues work
  * wakes sleeping loops (their fetcher's wake(), an eventfd) under the same lock, so no wake-up
  * is lost. Termination: the frontier is empty and nothing is in flight in any loop.
- * weft_crawl_cancel() wakes the crawl's fetcher; queued work is dropped, in-flight work ends.
+ * Stopping: weft_crawl_cancel() (or a failure) sets the canceled flag and aborts the crawl's
+ * fetcher; the engine's waker aborts every loop's fetcher under mu, and so does the first loop
+ * to see the flag in take() (a stop from inside the crawl runs no waker). An aborted fetcher
+ * completes everything in flight at once without a record, so every loop drains and ends
+ * within one turn, whatever the servers do; queued work is dropped.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -62,6 +66,7 @@ struct shared {
 	pthread_mutex_t mu;
 	struct weft__frontier *frontier;/* guarded by mu; counts what is taken, not settled */
 	bool done;                      /* guarded by mu */
+	bool aborted;                   /* guarded by mu: abort_loops() ran */
 	struct loop loops[MAX_LOOPS];
 	size_t n_loops;
 };
@@ -110,6 +115,28 @@ static void wake_sleepers(struct shared *sh, const struct loop *self)
 	}
 }
 
+/* The crawl stops: every loop's fetcher abandons what it has in flight; mu held. */
+static void abort_loops(struct shared *sh)
+{
+	sh->aborted = true;
+	for (size_t i = 0; i < sh->n_loops; i++) {
+		struct weft_fetcher *f = sh->loops[i].f;
+		if (f->ops->abort)
+			f->ops->abort(f);
+		else
+			f->ops->wake(f);
+	}
+}
+
+/* The engine's waker (weft_crawl_cancel): abort and wake every loop now. */
+static void wake_all(void *arg)
+{
+	struct shared *sh = arg;
+	pthread_mutex_lock(&sh->mu);
+	abort_loops(sh);
+	pthread_mutex_unlock(&sh->mu);
+}
+
 /* Admit lp's scratch kids, then settle the job they came from (its host slot, a retry). */
 static void admit_and_settle(struct loop *lp, struct weft__job *job, struct weft__fate *fate)
 {
@@ -142,6 +169,7 @@ static void on_done(void *cookie, struct weft_response *resp)
 	struct loop *lp = s->lp;
 	double ms = resp->ms;
 	lp->in_flight--;
+	atomic_fetch_sub_explicit(&lp->sh->c->stats.in_flight, 1, memory_order_relaxed);
 	finish(s, WEFT_OK);
 	if (lp->autoc_on) {
 		weft__autoc_done(&lp->autoc, ms, weft__now(), lp->waiting);
@@ -176,11 +204,14 @@ static bool start_job(struct loop *lp, struct weft__job *job)
 	s->job = *job;
 	weft_response_init(&s->resp);
 	weft__page_begin(&s->page, &s->job);
+	weft__count_started(c, &s->job);
+	atomic_fetch_add_explicit(&c->stats.in_flight, 1, memory_order_relaxed);
 	int rc = lp->f->ops->start(lp->f, &s->page.req, &s->resp, on_done, s);
 	if (rc == WEFT_OK) {
 		lp->in_flight++;
 		return false;
 	}
+	atomic_fetch_sub_explicit(&c->stats.in_flight, 1, memory_order_relaxed);
 	finish(s, rc); /* a record with the error; never a lost URL */
 	return true;
 }
@@ -193,6 +224,8 @@ static bool take(struct loop *lp)
 {
 	struct shared *sh = lp->sh;
 	pthread_mutex_lock(&sh->mu);
+	if (weft__canceled(sh->c) && !sh->aborted)
+		abort_loops(sh);
 	if (weft__canceled(sh->c))
 		weft__frontier_drop(sh->frontier);
 	lp->next_at = INFINITY;
@@ -329,8 +362,11 @@ static int event_run(struct weft_crawl *c)
 		weft__frontier_admit_seeds(sh->frontier);
 		rc = setup_loops(sh);
 	}
-	if (rc == WEFT_OK)
+	if (rc == WEFT_OK) {
+		weft__waker_set(c, wake_all, sh);
 		run_loops(sh);
+		weft__waker_set(c, NULL, NULL);
+	}
 	free_loops(sh);
 	weft__frontier_free(&sh->frontier);
 	pthread_mutex_destroy(&sh->mu);

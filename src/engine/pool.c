@@ -8,6 +8,9 @@
  * while it holds a host's slot. Termination: nothing queued and nothing taken (a taken job may
  * still add URLs); the worker that sees this wakes the others.
  *
+ * Stopping: the engine's waker broadcasts cv, so workers waiting for a host's turn see the
+ * canceled flag at once; workers fetching get an aborted fetch back within a second.
+ *
  * Locking: `mu` guards the frontier and done. The calling thread runs a worker too, so the
  * crawl makes progress even if no thread at all can be started.
  */
@@ -66,6 +69,15 @@ static void run_job(struct pool *p, struct weft__job *job, struct weft__jobs *ki
 		pthread_cond_signal(&p->cv);
 }
 
+/* The engine's waker (weft_crawl_cancel): every waiting worker looks again. */
+static void wake_all(void *arg)
+{
+	struct pool *p = arg;
+	pthread_mutex_lock(&p->mu);
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
@@ -105,10 +117,12 @@ static int pool_run(struct weft_crawl *c)
 		weft__frontier_admit_seeds(p.frontier);
 		pthread_mutex_init(&p.mu, NULL);
 		weft__cond_init_mono(&p.cv);
+		weft__waker_set(c, wake_all, &p);
 		size_t started = start_workers(&p, tids, n);
 		worker(&p);
 		for (size_t i = 0; i < started; i++)
 			pthread_join(tids[i], NULL);
+		weft__waker_set(c, NULL, NULL);
 		pthread_cond_destroy(&p.cv);
 		pthread_mutex_destroy(&p.mu);
 	}

@@ -9,9 +9,14 @@
  * due fetch through its done callback. Timers stand in for the network, so an event loop over
  * a fake web overlaps latencies exactly as it would over HTTP. The heap belongs to the one
  * thread calling start() and run(); wake() may come from any thread (an eventfd).
+ *
+ * abort() ends every timer: blocking fetches sleeping out their latency wake (a condition
+ * variable) and return aborted; run() completes everything in the heap at once, aborted.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -39,15 +44,31 @@ struct fake_fetcher {
 	size_t cap;
 	uint64_t seq;
 	int wake_fd;                 /* eventfd: wake() from any thread */
+	atomic_bool aborted;         /* abort() was called */
+	pthread_mutex_t mu;          /* blocking face: sleepers wait on cv until due or abort */
+	pthread_cond_t cv;
 };
+
+/* Sleep us microseconds unless abort() comes first; false when aborted. */
+static bool latency(struct fake_fetcher *ff, unsigned us)
+{
+	double until = weft__now() + us / 1e6;
+	pthread_mutex_lock(&ff->mu);
+	while (!atomic_load(&ff->aborted) && weft__now() < until)
+		weft__cond_wait_until(&ff->cv, &ff->mu, until);
+	pthread_mutex_unlock(&ff->mu);
+	return !atomic_load(&ff->aborted);
+}
 
 static int fake_fetch(struct weft_fetcher *f, const struct weft_request *req,
 		      struct weft_response *out)
 {
 	struct fake_fetcher *ff = (struct fake_fetcher *)f;
 	const struct fake_page *p = weft__fakeweb_touch(ff->web, req->url);
-	if (p && p->delay_us)
-		weft__sleep_us(p->delay_us);
+	if (atomic_load(&ff->aborted) || (p && p->delay_us && !latency(ff, p->delay_us))) {
+		out->aborted = true;
+		return WEFT_OK;
+	}
 	return weft__fakeweb_respond(p, req, out);
 }
 
@@ -87,6 +108,8 @@ static int fake_start(struct weft_fetcher *f, const struct weft_request *req,
 		      struct weft_response *out, weft_fetch_done_fn *done, void *cookie)
 {
 	struct fake_fetcher *ff = (struct fake_fetcher *)f;
+	if (atomic_load(&ff->aborted))
+		return WEFT_E_CANCELED;
 	if (ff->n == ff->cap) {
 		size_t cap = ff->cap ? ff->cap * 2 : 64;
 		struct pending *h = realloc(ff->heap, cap * sizeof(*h));
@@ -135,13 +158,22 @@ static int fake_run(struct weft_fetcher *f, int timeout_ms)
 	double until = timeout_ms < 0 ? 0 : now + timeout_ms / 1000.0;
 	if (ff->n && (timeout_ms < 0 || ff->heap[0].due < until))
 		until = ff->heap[0].due;
-	wait_until(ff, until, ff->n == 0 && timeout_ms < 0);
+	if (!atomic_load(&ff->aborted))
+		wait_until(ff, until, ff->n == 0 && timeout_ms < 0);
+	bool aborted = atomic_load(&ff->aborted);
 	now = weft__now();
 	int answered = 0;
-	while (ff->n && ff->heap[0].due <= now) {
+	while (ff->n && (aborted || ff->heap[0].due <= now)) {
 		struct pending p = ff->heap[0];
 		ff->heap[0] = ff->heap[--ff->n];
 		sift_down(ff->heap, ff->n, 0);
+		if (aborted) { /* the timer just ends: no answer */
+			free(p.url);
+			p.out->aborted = true;
+			p.done(p.cookie, p.out);
+			answered++;
+			continue;
+		}
 		int rc = weft__fakeweb_respond(p.page, &p.req, p.out);
 		p.out->ms = p.page ? p.page->delay_us / 1000.0 : 0;
 		free(p.url);
@@ -161,6 +193,16 @@ static void fake_wake(struct weft_fetcher *f)
 	(void)r;
 }
 
+static void fake_abort(struct weft_fetcher *f)
+{
+	struct fake_fetcher *ff = (struct fake_fetcher *)f;
+	atomic_store(&ff->aborted, true);
+	pthread_mutex_lock(&ff->mu); /* a leaf lock, held only around a sleeper's check and wait */
+	pthread_cond_broadcast(&ff->cv);
+	pthread_mutex_unlock(&ff->mu);
+	fake_wake(f);
+}
+
 static size_t fake_in_flight(struct weft_fetcher *f)
 {
 	return ((struct fake_fetcher *)f)->n;
@@ -173,6 +215,8 @@ static void fake_destroy(struct weft_fetcher *f)
 		free(ff->heap[i].url);
 	free(ff->heap);
 	close(ff->wake_fd);
+	pthread_cond_destroy(&ff->cv);
+	pthread_mutex_destroy(&ff->mu);
 	free(ff);
 }
 
@@ -191,6 +235,7 @@ static const struct weft_fetcher_ops fake_ops = {
 	.in_flight = fake_in_flight,
 	.clone = fake_clone,
 	.destroy = fake_destroy,
+	.abort = fake_abort,
 };
 
 int weft_fetcher_fake(struct weft_fetcher **out, struct weft_fakeweb *w)
@@ -206,6 +251,8 @@ int weft_fetcher_fake(struct weft_fetcher **out, struct weft_fakeweb *w)
 		free(f);
 		return WEFT_E_IO;
 	}
+	pthread_mutex_init(&f->mu, NULL);
+	weft__cond_init_mono(&f->cv);
 	*out = &f->base;
 	return WEFT_OK;
 }

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fetch/http_int.h"
 #include "util/util.h"
@@ -68,6 +70,55 @@ static int share_new(struct weft__http *h)
 	return WEFT_OK;
 }
 
+/* libcurl opens every socket through here, so abort() can shut it down (see http_int.h). */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct weft__http *h = ud;
+	(void)purpose;
+	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	pthread_mutex_lock(&h->sock_mu);
+	if (weft__http_aborted(h)) {
+		pthread_mutex_unlock(&h->sock_mu);
+		close(fd);
+		return CURL_SOCKET_BAD;
+	}
+	if (h->n_socks == h->cap_socks) {
+		size_t cap = h->cap_socks ? h->cap_socks * 2 : 16;
+		int *v = realloc(h->socks, cap * sizeof(*v));
+		if (v) {
+			h->socks = v;
+			h->cap_socks = cap;
+		}
+	}
+	if (h->n_socks < h->cap_socks) /* else untracked: abort() then waits for the callback */
+		h->socks[h->n_socks++] = fd;
+	pthread_mutex_unlock(&h->sock_mu);
+	return fd;
+}
+
+static int close_socket(void *ud, curl_socket_t fd)
+{
+	struct weft__http *h = ud;
+	pthread_mutex_lock(&h->sock_mu); /* untracked before closed: abort never hits a reused fd */
+	for (size_t i = 0; i < h->n_socks; i++)
+		if (h->socks[i] == fd) {
+			h->socks[i] = h->socks[--h->n_socks];
+			break;
+		}
+	pthread_mutex_unlock(&h->sock_mu);
+	return close(fd);
+}
+
+void weft__http_shutdown_sockets(struct weft__http *h)
+{
+	pthread_mutex_lock(&h->sock_mu);
+	for (size_t i = 0; i < h->n_socks; i++)
+		shutdown(h->socks[i], SHUT_RDWR);
+	pthread_mutex_unlock(&h->sock_mu);
+}
+
 /* Options that are the same for every transfer, set once per handle. */
 CURL *weft__http_easy_new(struct weft__http *h)
 {
@@ -89,6 +140,10 @@ CURL *weft__http_easy_new(struct weft__http *h)
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->low_speed_secs);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h);
 	if (o->cookies)
 		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
 	if (!h->proxy_env) { /* see proxy_in_env() */
@@ -148,10 +203,28 @@ static long attempt(struct weft__http *h, CURL *e, struct weft_request *req,
 	return delay;
 }
 
+/* Wait delay_ms before a retry, in slices so that abort() is seen within 20 ms; false then. */
+static bool retry_sleep(struct weft__http *h, long delay_ms)
+{
+	double until = weft__now() + delay_ms / 1000.0;
+	for (;;) {
+		if (weft__http_aborted(h))
+			return false;
+		double left = until - weft__now();
+		if (left <= 0)
+			return true;
+		weft__sleep_us(left > 0.02 ? 20000u : (unsigned)(left * 1e6) + 1u);
+	}
+}
+
 static int http_fetch(struct weft_fetcher *f, const struct weft_request *req,
 		      struct weft_response *out)
 {
 	struct weft__http *h = (struct weft__http *)f;
+	if (weft__http_aborted(h)) {
+		out->aborted = true;
+		return WEFT_OK;
+	}
 	CURL *e = handle_get(h);
 	if (!e)
 		return WEFT_E_NOMEM;
@@ -159,8 +232,11 @@ static int http_fetch(struct weft_fetcher *f, const struct weft_request *req,
 	long delay;
 	struct weft_request r = *req;
 	for (int n = 1; (delay = attempt(h, e, &r, out, n)) >= 0; n++) {
-		weft__sleep_us((unsigned)delay * 1000u);
 		weft_response_reset(out);
+		if (!retry_sleep(h, delay)) {
+			out->aborted = true;
+			break;
+		}
 	}
 	out->ms = (weft__now() - t0) * 1000.0;
 	handle_put(h, e);
@@ -179,6 +255,8 @@ static void http_destroy(struct weft_fetcher *f)
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&h->share_mu[i]);
 	pthread_mutex_destroy(&h->pool_mu);
+	pthread_mutex_destroy(&h->sock_mu);
+	free(h->socks);
 	curl_slist_free_all(h->headers);
 	free(h->user_agent);
 	free(h);
@@ -196,6 +274,7 @@ static const struct weft_fetcher_ops http_ops = {
 	.in_flight = weft__http_in_flight,
 	.clone = http_clone,
 	.destroy = http_destroy,
+	.abort = weft__http_abort,
 };
 
 /* A sibling for another event loop: same options, its own handles and multi. */
@@ -280,6 +359,7 @@ int weft_fetcher_http(struct weft_fetcher **out, const struct weft_http_options 
 	h->opt = *o;
 	h->proxy_env = proxy_in_env();
 	pthread_mutex_init(&h->pool_mu, NULL);
+	pthread_mutex_init(&h->sock_mu, NULL);
 	rc = copy_strings(h, o);
 	if (rc == WEFT_OK)
 		rc = share_new(h);

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <weft/http.h>
 
@@ -25,6 +26,13 @@ struct weft__http {
 	CURL **idle;
 	size_t n_idle;
 	size_t cap_idle;
+	atomic_bool aborted;             /* abort() was called: every transfer ends now */
+	pthread_mutex_t sock_mu;         /* guards socks: a leaf lock */
+	int *socks;                      /* the sockets libcurl opened and has not closed: abort()
+					    shuts them down, so a transfer blocked in poll() on a
+					    silent server wakes at once */
+	size_t n_socks;
+	size_t cap_socks;
 };
 
 /* One attempt at one URL. Belongs to the thread driving the transfer. */
@@ -49,6 +57,14 @@ int weft__http_start(struct weft_fetcher *f, const struct weft_request *req,
 		     struct weft_response *out, weft_fetch_done_fn *done, void *cookie);
 int weft__http_run(struct weft_fetcher *f, int timeout_ms);
 void weft__http_wake(struct weft_fetcher *f);
+void weft__http_abort(struct weft_fetcher *f);
+/* abort(): shut down every socket libcurl has open, waking transfers blocked on them. */
+void weft__http_shutdown_sockets(struct weft__http *h);
+/* abort() was called on h. */
+static inline bool weft__http_aborted(struct weft__http *h)
+{
+	return atomic_load_explicit(&h->aborted, memory_order_relaxed);
+}
 size_t weft__http_in_flight(struct weft_fetcher *f);
 int weft__http_multi_new(struct weft__http *h);
 void weft__http_multi_free(struct weft__http *h);

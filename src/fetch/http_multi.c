@@ -9,8 +9,13 @@
  * blocking face (http_xfer.c), so the body reaches the sink as it arrives. HTTP/2 multiplexing,
  * connection reuse and per-host limits are libcurl's, configured on the multi handle.
  *
+ * abort() sets the fetcher's flag and wakes run(), which then takes every transfer off the multi
+ * handle (and the retry list) and completes it at once with out->aborted set: a server that
+ * never answers holds nothing up.
+ *
  * Threads: everything here belongs to the one thread that calls start() and run(), except
- * wake(), which writes to an eventfd and may be called from any thread or a signal handler.
+ * wake() and abort(), which set a flag and write to an eventfd and may be called from any
+ * thread or a signal handler.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,6 +38,7 @@ struct mxfer {
 	double t0;          /* start of the first attempt */
 	double retry_at;    /* when waiting for a retry: monotonic seconds */
 	struct mxfer *next; /* retry list */
+	struct mxfer *aprev, *anext; /* active list: on the multi handle */
 };
 
 struct weft__multi {
@@ -42,6 +48,7 @@ struct weft__multi {
 	double timer_at;        /* libcurl's next timeout (monotonic seconds), or < 0 */
 	size_t in_flight;
 	struct mxfer *retries;  /* waiting for their retry time */
+	struct mxfer *active;   /* on the multi handle now */
 	CURL **idle;            /* easy handles for reuse (not shared with the blocking face) */
 	size_t n_idle;
 	size_t cap_idle;
@@ -163,7 +170,27 @@ static int launch(struct weft__http *h, struct weft__multi *m, struct mxfer *t)
 	int rc = weft__xfer_begin(&t->x, h, t->easy, &req, t->out);
 	if (rc == WEFT_OK && curl_multi_add_handle(m->multi, t->easy) != CURLM_OK)
 		rc = WEFT_E_NOMEM;
+	if (rc == WEFT_OK) {
+		t->aprev = NULL;
+		t->anext = m->active;
+		if (m->active)
+			m->active->aprev = t;
+		m->active = t;
+	}
 	return rc;
+}
+
+/* Take t off the multi handle and the active list. */
+static void unlaunch(struct weft__multi *m, struct mxfer *t)
+{
+	curl_multi_remove_handle(m->multi, t->easy);
+	if (t->aprev)
+		t->aprev->anext = t->anext;
+	else
+		m->active = t->anext;
+	if (t->anext)
+		t->anext->aprev = t->aprev;
+	t->aprev = t->anext = NULL;
 }
 
 int weft__http_start(struct weft_fetcher *f, const struct weft_request *req,
@@ -171,6 +198,8 @@ int weft__http_start(struct weft_fetcher *f, const struct weft_request *req,
 {
 	struct weft__http *h = (struct weft__http *)f;
 	struct weft__multi *m = h->multi;
+	if (weft__http_aborted(h))
+		return WEFT_E_CANCELED;
 	struct mxfer *t = calloc(1, sizeof(*t));
 	if (!t || !(t->easy = easy_get(h, m))) {
 		free(t);
@@ -208,7 +237,7 @@ static void complete(struct weft__multi *m, struct mxfer *t)
 /* A transfer ended: retry it later, or complete it. */
 static void ended(struct weft__multi *m, struct mxfer *t, CURLcode rc)
 {
-	curl_multi_remove_handle(m->multi, t->easy);
+	unlaunch(m, t);
 	weft__xfer_finish(&t->x, rc);
 	long delay = weft__xfer_retry_delay(&t->x, t->attempt);
 	weft__xfer_clear(&t->x);
@@ -288,13 +317,38 @@ static void dispatch_events(struct weft__multi *m, const struct epoll_event *evs
 	}
 }
 
+/* After abort(): complete every fetch now, aborted; returns how many. */
+static int abandon_all(struct weft__multi *m)
+{
+	int n = 0;
+	while (m->active || m->retries) {
+		struct mxfer *t = m->active;
+		if (t) {
+			unlaunch(m, t);
+			weft__xfer_clear(&t->x);
+		} else {
+			t = m->retries;
+			m->retries = t->next;
+		}
+		weft_response_reset(t->out);
+		t->out->aborted = true;
+		complete(m, t);
+		n++;
+	}
+	return n;
+}
+
 int weft__http_run(struct weft_fetcher *f, int timeout_ms)
 {
 	struct weft__http *h = (struct weft__http *)f;
 	struct weft__multi *m = h->multi;
 	struct epoll_event evs[256];
 	int running;
+	if (weft__http_aborted(h))
+		return abandon_all(m);
 	int n = epoll_wait(m->epfd, evs, 256, wait_ms(m, timeout_ms, weft__now()));
+	if (weft__http_aborted(h))
+		return abandon_all(m); /* the wake-up stays unread: every later run() returns */
 	if (n < 0 && errno != EINTR)
 		return WEFT_E_IO;
 	dispatch_events(m, evs, n > 0 ? n : 0);
@@ -313,6 +367,14 @@ void weft__http_wake(struct weft_fetcher *f)
 	uint64_t one = 1; /* async-signal-safe: a write to an eventfd */
 	ssize_t r = write(h->multi->wake_fd, &one, sizeof(one));
 	(void)r;
+}
+
+void weft__http_abort(struct weft_fetcher *f)
+{
+	struct weft__http *h = (struct weft__http *)f;
+	atomic_store(&h->aborted, true);
+	weft__http_shutdown_sockets(h); /* blocking transfers wake now, not at the next progress call */
+	weft__http_wake(f);
 }
 
 size_t weft__http_in_flight(struct weft_fetcher *f)

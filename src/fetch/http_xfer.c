@@ -155,6 +155,16 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* Called by libcurl during every transfer (about once a second when idle, more often while
+   data flows): a non-zero return ends it with CURLE_ABORTED_BY_CALLBACK. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct weft__xfer *x = ud;
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return weft__http_aborted(x->h);
+}
+
 int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy,
 		     const struct weft_request *req, struct weft_response *out)
 {
@@ -177,6 +187,9 @@ int weft__xfer_begin(struct weft__xfer *x, struct weft__http *h, CURL *easy,
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	return WEFT_OK;
 }
 
@@ -225,6 +238,11 @@ static void take_redirect(struct weft__xfer *x)
 
 void weft__xfer_finish(struct weft__xfer *x, CURLcode rc)
 {
+	if (weft__http_aborted(x->h)) { /* cut off: no result, whatever came so far */
+		weft_response_reset(x->out);
+		x->out->aborted = true;
+		return;
+	}
 	if (!x->decided && rc == CURLE_OK)
 		decide(x); /* no body at all */
 	x->out->truncated = x->truncated;
@@ -283,6 +301,8 @@ static bool head_refused(const struct weft__xfer *x)
 long weft__xfer_retry_delay(struct weft__xfer *x, int attempt)
 {
 	const struct weft_http_options *o = &x->h->opt;
+	if (x->out->aborted)
+		return -1;
 	if (head_refused(x)) {
 		x->req.head = false; /* at once, with GET; the request's body limit stays */
 		return 0;

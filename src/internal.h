@@ -123,6 +123,7 @@ struct weft_crawl {
 
 	struct weft__depths *depths;      /* exact --depth bookkeeping; NULL without --depth */
 	struct weft__limits *limits;      /* counting limits (core/limits.h); own lock */
+	struct weft__held *held;          /* redirect chain starts' records (core/held.h) */
 	double deadline;                  /* weft__now() after which nothing starts (max_time);
 					     0: none. Written before the engine starts */
 

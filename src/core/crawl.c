@@ -8,6 +8,7 @@
 #include <weft/url.h>
 
 #include "core/depth.h"
+#include "core/held.h"
 #include "core/limits.h"
 #include "core/politeness.h"
 #include "core/robots.h"
@@ -123,6 +124,8 @@ int weft_crawl_new(struct weft_crawl **out, const struct weft_config *cfg,
 		rc = weft__scope_init(c, err, errlen);
 	if (rc == WEFT_OK)
 		rc = weft__limits_new(&c->limits);
+	if (rc == WEFT_OK)
+		rc = weft__held_new(&c->held);
 	/* the borrowed strings are compiled now; do not keep pointers to them */
 	c->cfg.engine = engine->name;
 	c->cfg.include = c->cfg.exclude = NULL;
@@ -185,6 +188,8 @@ int weft_crawl_run(struct weft_crawl *c)
 		rc = c->engine->run(c);
 	if (rc == WEFT_OK)
 		weft__report_deferred(c);
+	if (c->held)
+		weft__held_flush(c); /* chains a stop cut short: their starts' records */
 	int end_rc = weft__report_end(c);
 	atomic_store(&c->finished, true);
 	atomic_store(&c->seconds, weft__now() - t0);
@@ -241,6 +246,7 @@ void weft_crawl_free(struct weft_crawl **cp)
 	weft__scope_free(c);
 	weft__depths_free(&c->depths);
 	weft__limits_free(&c->limits);
+	weft__held_free(&c->held);
 	weft__gate_free(&c->gate);
 	weft__visited_free(&c->skip_seen);
 	weft__visited_free(&c->deferred_seen);

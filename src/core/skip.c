@@ -4,6 +4,7 @@
  * --depth wait for the end of the crawl, since a shorter path may still bring them in.
  */
 #include "core/depth.h"
+#include "core/held.h"
 #include "internal.h"
 
 static const char *skip_name(enum weft__skip why)
@@ -24,6 +25,8 @@ static const char *skip_name(enum weft__skip why)
 void weft__report_skip(struct weft_crawl *c, const struct weft__job *job, enum weft__skip why,
 		       const char *msg)
 {
+	if (job->hops > 0) /* a redirect chain ends here */
+		weft__held_end(c, job->url->s, WEFT_FE_NONE, NULL);
 	if (!c->skip_seen)
 		return;
 	int rc = weft__visited_add(c->skip_seen, job->url->s, job->url->len, 0);

@@ -10,6 +10,7 @@
 #include <weft/url.h>
 
 #include "core/depth.h"
+#include "core/held.h"
 #include "core/limits.h"
 #include "core/page.h"
 #include "core/politeness.h"
@@ -91,8 +92,10 @@ static void check_redirect(const struct weft_crawl *c, const struct weft__job *j
 
 /* A link the crawl will not follow: its "skipped" record (once per URL). */
 static int skip_kid(struct weft_crawl *c, const struct weft__job *job, const char *url,
-		    size_t len, int depth, enum weft__skip why, const char *msg)
+		    size_t len, int depth, int hops, enum weft__skip why, const char *msg)
 {
+	if (hops > 0) /* a redirect chain ends here */
+		weft__held_end(c, url, WEFT_FE_NONE, NULL);
 	if (!c->skip_seen)
 		return WEFT_OK;
 	struct weft__str *u = weft__str_new(url, len);
@@ -118,11 +121,11 @@ static int add_kid(struct weft_crawl *c, const struct weft__job *job, const char
 	if (where == WEFT__SCOPE_OTHER_HOST && c->cfg.check_external)
 		kid.kind = WEFT__JOB_CHECK;
 	else if (where != WEFT__SCOPE_IN)
-		return skip_kid(c, job, url, len, depth, WEFT__SKIP_SCOPE, NULL);
+		return skip_kid(c, job, url, len, depth, hops, WEFT__SKIP_SCOPE, NULL);
 	char msg[160];
 	enum weft__skip shape = weft__limits_shape(c, url, len, msg, sizeof(msg));
 	if (shape != WEFT__SKIP_NONE)
-		return skip_kid(c, job, url, len, depth, shape, msg);
+		return skip_kid(c, job, url, len, depth, hops, shape, msg);
 	kid.url = weft__str_new(url, len);
 	kid.from = weft__str_ref(job->url);
 	if (hops > 0)
@@ -370,6 +373,35 @@ static bool take_refusal(struct weft_crawl *c, const struct weft__job *job,
 	return true;
 }
 
+/* The errors that end a redirect chain for the URL that started it (held.h). */
+static bool chain_error(enum weft_fetch_err e)
+{
+	return e == WEFT_FE_REDIRECT_LOOP || e == WEFT_FE_TOO_MANY_REDIRECTS ||
+	       e == WEFT_FE_BAD_URL;
+}
+
+/*
+ * Write a fetched URL's record, minding redirect chains: a chain's first URL that redirects
+ * is held until the chain ends (then written, with the chain's error if any); a later hop is
+ * written at once and moves the chain along, or ends it.
+ */
+static int report_in_chain(struct weft_crawl *c, const struct weft__job *job,
+			   const struct weft_response *resp, const struct weft_record *rec)
+{
+	bool follows = is_redirect(resp) && job->kind != WEFT__JOB_SITEMAP;
+	if (follows && job->hops == 0)
+		return weft__held_put(c, rec, resp->redirect);
+	weft__report_record(c, rec);
+	if (job->hops == 0)
+		return WEFT_OK;
+	if (follows)
+		weft__held_move(c, job->url->s, resp->redirect);
+	else
+		weft__held_end(c, job->url->s, chain_error(resp->error) ? resp->error : WEFT_FE_NONE,
+			       resp->error_msg);
+	return WEFT_OK;
+}
+
 int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch_rc,
 		    struct weft_response *resp, struct weft__page *page, struct weft__jobs *kids,
 		    struct weft__fate *fate)
@@ -420,7 +452,8 @@ int weft__visit_end(struct weft_crawl *c, const struct weft__job *job, int fetch
 	fill_record(&rec, job, resp, usable ? page : NULL);
 	if (job->kind == WEFT__JOB_SITEMAP)
 		rec.n_links = n_locs; /* the URLs it listed (they are not kept as links) */
-	weft__report_record(c, &rec);
+	if (rc == WEFT_OK)
+		rc = report_in_chain(c, job, resp, &rec);
 
 	if (rc == WEFT_OK && job->kind != WEFT__JOB_SITEMAP)
 		rc = collect_kids(c, job, resp, page, kids);
@@ -441,6 +474,8 @@ static void report_down(struct weft_crawl *c, const struct weft__job *job, uint8
 	struct weft_record rec;
 	fill_record(&rec, job, &resp, NULL);
 	weft__report_record(c, &rec);
+	if (job->hops > 0)
+		weft__held_end(c, job->url->s, WEFT_FE_NONE, NULL);
 	weft_response_reset(&resp);
 }
 
@@ -545,6 +580,8 @@ static bool admit_depth(struct weft_crawl *c, struct weft__job *job)
 	int rc = weft__depths_admit(c->depths, job->url, job->depth, (size_t)c->cfg.max_pages);
 	if (rc < 0)
 		weft__fail(c, rc);
+	if (rc != WEFT__DEPTH_FETCH && job->hops > 0) /* the chain joins a URL the crawl knows */
+		weft__held_end(c, job->url->s, WEFT_FE_NONE, NULL);
 	if (rc == WEFT__DEPTH_FETCH && !admit_counted(c, job))
 		return false;
 	if (rc == WEFT__DEPTH_FETCH)
@@ -556,7 +593,7 @@ static bool admit_depth(struct weft_crawl *c, struct weft__job *job)
 bool weft__admit(struct weft_crawl *c, struct weft__visited *set, struct weft__job *job)
 {
 	if (weft__canceled(c))
-		return false;
+		return false; /* a held chain start is written at the end (weft__held_flush) */
 	if (job->kind != WEFT__JOB_PAGE)
 		return weft__admit_aux(c, set, job);
 	if (c->depths)
@@ -566,6 +603,8 @@ bool weft__admit(struct weft_crawl *c, struct weft__visited *set, struct weft__j
 		weft__fail(c, rc);
 	if (rc == WEFT__FULL)
 		weft__report_skip(c, job, WEFT__SKIP_MAX_PAGES, NULL);
+	if (rc == WEFT__SEEN && job->hops > 0) /* the chain joins a URL the crawl knows */
+		weft__held_end(c, job->url->s, WEFT_FE_NONE, NULL);
 	if (rc != WEFT__NEW || !admit_counted(c, job))
 		return false;
 	atomic_fetch_add_explicit(&c->stats.admitted, 1, memory_order_relaxed);

@@ -219,7 +219,8 @@ struct weft_record {
 	const char *const *anchors; /* (NUL-terminated, as written, duplicates kept) */
 	bool checked;               /* fetched only to check it (cfg.check_external): HEAD, or
 				       GET when HEAD was refused; never parsed */
-	size_t links_dropped;       /* links beyond cfg.max_links, found and not kept */
+	size_t links_dropped;       /* links found and not kept: beyond cfg.max_links, or with a
+				       value over the extractor's 1 MiB */
 	const char *skipped;        /* found but not fetched, and why: "robots", "scope", "depth",
 				       "max-pages", "url-too-long", "trap", "host-limit",
 				       "max-time"; NULL for a fetched URL (when set, only url,

@@ -12,8 +12,9 @@
  * lock, so the timer can never resume a connection that is not yet suspended.
  *
  * Shutdown: libmicrohttpd forbids stopping a daemon with suspended connections, so
- * delay_shutdown() resumes every pending entry and makes later delay_suspend() calls
- * refuse (the caller then answers at once or aborts its stream).
+ * delay_shutdown() resumes every pending entry, waits for a batch the timer thread is
+ * resuming at that moment, and makes later delay_suspend() calls refuse (the caller then
+ * answers at once or aborts its stream).
  */
 #include "ts.h"
 
@@ -40,6 +41,8 @@ struct ts_delay {
 	struct entry *heap;
 	size_t n, cap;
 	bool closing;	/* no more suspensions: shutdown in progress */
+	unsigned resuming; /* batches taken off the heap and not yet resumed (outside mu) */
+	pthread_cond_t idle; /* signalled when resuming drops to 0 */
 	bool stop;	/* timer thread must exit */
 };
 
@@ -109,10 +112,13 @@ static void *timer_main(void *arg)
 	while (!d->stop) {
 		size_t k = take_due(d, ts_now_ns(), batch, 128);
 		if (k > 0) {
+			d->resuming++; /* shutdown waits for this batch: see delay_shutdown() */
 			pthread_mutex_unlock(&d->mu);
 			for (size_t i = 0; i < k; i++)
 				MHD_resume_connection(batch[i]);
 			pthread_mutex_lock(&d->mu);
+			if (--d->resuming == 0)
+				pthread_cond_broadcast(&d->idle);
 		} else if (d->n == 0) {
 			pthread_cond_wait(&d->cv, &d->mu);
 		} else {
@@ -136,6 +142,7 @@ struct ts_delay *delay_start(void)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&d->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&d->idle, NULL);
 	if (pthread_create(&d->thread, NULL, timer_main, d) != 0) {
 		pthread_cond_destroy(&d->cv);
 		pthread_mutex_destroy(&d->mu);
@@ -191,6 +198,10 @@ void delay_shutdown(struct ts_delay *d)
 			MHD_resume_connection(batch[i]);
 		pthread_mutex_lock(&d->mu);
 	} while (k > 0);
+	/* A batch the timer popped just before closing may not be resumed yet: the daemon must
+	   not stop until it is (libmicrohttpd aborts on a suspended connection at stop). */
+	while (d->resuming > 0)
+		pthread_cond_wait(&d->idle, &d->mu);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -206,6 +217,7 @@ void delay_free(struct ts_delay *d)
 	pthread_mutex_unlock(&d->mu);
 	pthread_join(d->thread, NULL);
 	pthread_cond_destroy(&d->cv);
+	pthread_cond_destroy(&d->idle);
 	pthread_mutex_destroy(&d->mu);
 	free(d->heap);
 	free(d);

@@ -114,6 +114,13 @@ WEFT_API int weft_html_new_sink(struct weft_html **out, const char *page_url,
 WEFT_API int weft_html_reset_sink(struct weft_html *h, const char *page_url,
 				  const char *charset, const struct weft_html_sink *sink);
 
+/*
+ * Link values of the current document dropped, without a record or a callback, because they
+ * were longer than the extractor keeps (1 MiB of raw attribute value): counted, so that a
+ * caller can say so (a crawl adds them to the page's links_dropped).
+ */
+WEFT_API size_t weft_html_overlong(const struct weft_html *h);
+
 /* One-shot convenience over a whole buffer. */
 WEFT_API int weft_html_extract(const void *buf, size_t len, const char *page_url,
 			       const char *charset, weft_link_fn *fn, void *cookie);

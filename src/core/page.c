@@ -226,6 +226,8 @@ int weft__page_end(struct weft__page *p, const struct weft_response *resp)
 	}
 	if (p->parse && p->rc == 0)
 		p->rc = weft_html_finish(p->html);
+	if (p->parse) /* values too long for the extractor to keep: not silently lost */
+		p->links_dropped += weft_html_overlong(p->html);
 	p->parse = false;
 	for (size_t i = 0; i < p->n_links; i++) {
 		struct weft_link *k = &p->links[i];

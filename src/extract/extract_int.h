@@ -295,6 +295,7 @@ struct weft_html {
 	uint16_t cur;        /* the one whose value is being read, 0: none */
 	uint8_t slot;        /* where it goes: 0 h->val, else h->xval[slot - 1] */
 	uint8_t xval_over;   /* bit k: h->xval[k] was longer than its cap: dropped */
+	size_t overlong;     /* link values of this document dropped as longer than the cap */
 	bool val_over;       /* the value was longer than its cap: dropped */
 	bool watch_text;     /* tree.c wants to hear of text in the data state */
 	bool data_hook;      /* watch_text or rec: text in the data state needs a look */

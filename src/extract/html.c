@@ -382,8 +382,12 @@ int weft__value(struct weft_html *h, const char **s, size_t *n)
 /* A kept value other than h->val, decoded: false when absent or dropped (too long). */
 static bool xvalue(struct weft_html *h, unsigned bit, unsigned k, const char **s, size_t *n)
 {
-	if (!(h->have & bit) || (h->xval_over >> k & 1))
+	if (!(h->have & bit))
 		return false;
+	if (h->xval_over >> k & 1) {
+		h->overlong++;
+		return false;
+	}
 	if (decode(h, h->xval[k].p, h->xval[k].n, false, s, n) != WEFT_OK) {
 		h->rc = WEFT_E_NOMEM;
 		return false;
@@ -525,6 +529,8 @@ void weft__on_resource(struct weft_html *h, unsigned id)
 	}
 	unsigned main = id == WEFT__T_LINK ? WEFT__W_HREF : id == WEFT__T_OBJECT ? WEFT__W_DATA
 										   : WEFT__W_SRC;
+	if ((h->have & main) && h->val_over)
+		h->overlong++;
 	if ((h->have & main) && !h->val_over) {
 		if (weft__value(h, &s, &n) != WEFT_OK) {
 			h->rc = WEFT_E_NOMEM;
@@ -692,8 +698,10 @@ void weft__on_link(struct weft_html *h, enum weft_link_tag tag)
 {
 	const char *v;
 	size_t n;
-	if (h->val_over)
-		return; /* longer than the cap: dropped */
+	if (h->val_over) {
+		h->overlong++;
+		return; /* longer than the cap: dropped, and counted */
+	}
 	if (weft__value(h, &v, &n) != WEFT_OK) {
 		h->rc = WEFT_E_NOMEM;
 		return;
@@ -823,6 +831,7 @@ static int reset(struct weft_html *h, const char *page_url, const char *charset)
 	h->lt = h->lc = NULL;
 	h->line_cr = h->a_open = h->text_full = false;
 	h->xval_over = 0;
+	h->overlong = 0;
 	weft__tok_reset(h);
 	weft__tree_reset(h);
 	h->transport = charset ? weft__enc_for_label(charset, strlen(charset)) : NULL;
@@ -1055,4 +1064,9 @@ void weft__count_lines(struct weft_html *h, const unsigned char *p, size_t n)
 			h->line++;
 		h->line_cr = p[i] == '\r';
 	}
+}
+
+size_t weft_html_overlong(const struct weft_html *h)
+{
+	return h ? h->overlong : 0;
 }

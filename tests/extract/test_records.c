@@ -419,6 +419,34 @@ static void test_open_a_bounded(void)
 	free(doc);
 }
 
+/* Values longer than the extractor keeps (1 MiB) give no record, but are counted. */
+static void test_overlong_counted(void)
+{
+	size_t big = (1u << 20) + 10;
+	char *doc = malloc(big * 2 + 200);
+	REQUIRE(doc);
+	size_t len = (size_t)sprintf(doc, "<a href=ok>ok</a><a href='");
+	memset(doc + len, 'x', big);
+	len += big;
+	len += (size_t)sprintf(doc + len, "'>long</a><img src='");
+	memset(doc + len, 'y', big);
+	len += big;
+	len += (size_t)sprintf(doc + len, "'><a href=ok2>");
+	struct recs r = { 0 };
+	struct weft_html_sink sink = { on_record, NULL, &r, true };
+	struct weft_html *h = NULL;
+	REQUIRE(weft_html_new_sink(&h, PAGE, NULL, &sink) == WEFT_OK);
+	CHECK_INT(weft_html_feed(h, doc, len), WEFT_OK);
+	CHECK_INT(weft_html_finish(h), WEFT_OK);
+	CHECK_INT(r.v.n, 2); /* ok and ok2 */
+	CHECK_INT(weft_html_overlong(h), 2);
+	CHECK_INT(weft_html_reset_sink(h, PAGE, NULL, &sink), WEFT_OK);
+	CHECK_INT(weft_html_overlong(h), 0); /* per document */
+	weft_html_free(&h);
+	recs_free(&r);
+	free(doc);
+}
+
 /* ---- against the old callback and the fixtures ------------------------------------------------ */
 
 static char *fixture_dir(void)
@@ -819,6 +847,7 @@ int main(void)
 	if (weft_global_init() != WEFT_OK)
 		return 1;
 	RUN(test_text_collapse);
+	RUN(test_overlong_counted);
 	RUN(test_text_truncation);
 	RUN(test_img_alt_srcset);
 	RUN(test_fragments);

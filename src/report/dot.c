@@ -237,7 +237,7 @@ static int cmp_edge(const void *a, const void *b)
 static int dot_end(struct weft_reporter *r)
 {
 	struct dot_reporter *d = (struct dot_reporter *)r;
-	if (d->out.failed)
+	if (weft__out_failed(&d->out))
 		return -1;
 	FILE *fp = d->out.fp;
 	uint64_t dropped = 0;

@@ -137,7 +137,7 @@ static char *origin_slash(const char *url)
 static int sitemap_record(struct weft_reporter *r, const struct weft_record *rec)
 {
 	struct sitemap_reporter *s = (struct sitemap_reporter *)r;
-	if (s->out.failed)
+	if (weft__out_failed(&s->out))
 		return -1;
 	if (!is_html_200(rec) || strlen(rec->url) >= SITEMAP_MAX_URL)
 		return 0;
@@ -171,7 +171,7 @@ static const char *base_name(const char *path)
 static int sitemap_end(struct weft_reporter *r)
 {
 	struct sitemap_reporter *s = (struct sitemap_reporter *)r;
-	if (s->out.failed)
+	if (weft__out_failed(&s->out))
 		return -1;
 	weft__out_start(&s->out);
 	fputs(urlset_tail, s->out.fp);

@@ -153,7 +153,7 @@ static int text_end(struct weft_reporter *r)
 	uint64_t total = 0;
 	for (size_t i = 0; i < 5; i++)
 		total += s->skipped[i];
-	if (total && !s->out.failed) {
+	if (total && !weft__out_failed(&s->out)) {
 		const char *sep = "";
 		weft__out_start(&s->out);
 		fprintf(s->out.fp, "skipped: %llu (", (unsigned long long)total);

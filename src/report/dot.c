@@ -107,14 +107,20 @@ static int add_edge(struct dot_reporter *d, long from, long to, bool redirect)
 	return 0;
 }
 
-/* A DOT double-quoted string: '"' and '\' escaped (a backslash would start an escString). */
+/*
+ * A URL as a DOT string for the URL and tooltip attributes: '"' and '\' escaped, and '&' as
+ * "&amp;": Graphviz decodes entities in these strings, and its SVG output copies an href
+ * verbatim, so a raw '&' in a query would make the SVG ill-formed.
+ */
 static void quoted(FILE *fp, const char *s)
 {
 	fputc('"', fp);
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fputc('\\', fp);
-		if (*s == '\n' || *s == '\r')
+		if (*s == '&')
+			fputs("&amp;", fp);
+		else if (*s == '\n' || *s == '\r')
 			fputc(' ', fp);
 		else
 			fputc(*s, fp);

@@ -87,18 +87,12 @@ static void *flusher_main(void *arg)
 			t.tv_nsec -= 1000000000L;
 		}
 		pthread_cond_timedwait(&o->cv, &o->mu, &t);
-		if (o->stop)
-			break;
-		pthread_mutex_unlock(&o->mu);
-		flockfile(o->fp);
-		if (o->dirty && !o->failed) {
+		if (!o->stop && o->dirty && !o->failed) {
 			errno = 0;
 			if (fflush(o->fp) != 0)
 				write_failed(o);
 			o->dirty = false;
 		}
-		funlockfile(o->fp);
-		pthread_mutex_lock(&o->mu);
 	}
 	pthread_mutex_unlock(&o->mu);
 	return NULL;
@@ -140,14 +134,14 @@ static void unlock(struct weft__out *o)
 {
 	if (o->locked) {
 		o->locked = false;
-		funlockfile(o->fp);
+		pthread_mutex_unlock(&o->mu);
 	}
 }
 
 void weft__out_start(struct weft__out *o)
 {
 	if (o->flusher_on && !o->locked) {
-		flockfile(o->fp);
+		pthread_mutex_lock(&o->mu);
 		o->locked = true;
 	}
 	errno = 0;
@@ -172,9 +166,9 @@ bool weft__out_failed(struct weft__out *o)
 {
 	if (!o->flusher_on || o->locked)
 		return o->failed;
-	flockfile(o->fp);
+	pthread_mutex_lock(&o->mu);
 	bool f = o->failed;
-	funlockfile(o->fp);
+	pthread_mutex_unlock(&o->mu);
 	return f;
 }
 

@@ -14,9 +14,9 @@
 #include <weft.h>
 
 /*
- * Fields below "fp" are guarded by fp's stdio lock (flockfile) while the flusher runs: a
- * record's writes happen between weft__out_start() and weft__out_done(), which hold it, so
- * the flusher only ever flushes whole records.
+ * While the flusher runs, mu guards the stream and the fields below "fp": a record's writes
+ * happen between weft__out_start() and weft__out_done(), which hold mu, so the flusher only
+ * ever flushes whole records.
  */
 struct weft__out {
 	FILE *fp;       /* the stream written */
@@ -31,7 +31,7 @@ struct weft__out {
 	/* the flusher thread (live streams only), started by the first record */
 	bool flusher_on, stop;
 	pthread_t flusher;
-	pthread_mutex_t mu; /* guards stop; cv wakes the flusher to stop */
+	pthread_mutex_t mu; /* see above; also guards stop; cv wakes the flusher to stop */
 	pthread_cond_t cv;
 };
 

@@ -240,9 +240,11 @@ struct weft_reporter {
 /*
  * Options of the built-in reporters (docs/OUTPUTS.md). Fill with weft_report_options_init().
  *
- * Streaming: when fp is not a regular file (a pipe, a terminal, a socket) the reporters flush
- * after each record, so a consumer such as jq sees every record as soon as it is made; to a
- * regular file they write in stdio's blocks and flush at the end.
+ * Streaming: when fp is not a regular file (a pipe, a terminal, a socket) a reporter starts a
+ * thread that flushes it every 20 ms when something was written (between whole records), so a
+ * consumer such as jq sees every record within a moment; to a regular file they write in
+ * stdio's blocks and flush at the end. A reporter only writes fp between begin() and end();
+ * fp must stay open until then.
  */
 #define WEFT_REPORT_LINKS 0x1u       /* jsonl, csv: each page's outgoing link records too */
 #define WEFT_SITEMAP_MAX_URLS 50000  /* the sitemap protocol's limit of URLs per file */

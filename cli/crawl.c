@@ -26,8 +26,19 @@ static const char crawl_help[] =
 	"                       core, at most 8)\n"
 	"  -w, --web FILE       crawl a fake web instead of HTTP: a JSON-lines file, or\n"
 	"                       'builtin' for the lecture's golang.org table\n"
-	"  -f, --format FMT     text (the lecture's found:/missing: lines) | jsonl\n"
-	"  -o, --output FILE    write the report to FILE instead of standard output\n"
+	"  -f, --format FMT     text (the lecture's found:/missing: lines) | jsonl | csv |\n"
+	"                       dot (Graphviz site graph) | sitemap (sitemap.xml of the 200\n"
+	"                       HTML pages); docs/OUTPUTS.md\n"
+	"  -o, --output FILE    write the report to FILE instead of standard output (a\n"
+	"                       closed pipe ends the crawl quietly, exit 0; a write error\n"
+	"                       ends it with a message, exit 3)\n"
+	"      --links          jsonl: each page's \"outlinks\" (url, fragment, text, tag,\n"
+	"                       attr, line, rel, nofollow, kind); csv: a row per link\n"
+	"      --sitemap-max N  sitemap: URLs per file (default and at most 50000); with -o\n"
+	"                       FILE, more make FILE an index of FILE-1.xml, FILE-2.xml...\n"
+	"                       (FILE without .xml); to standard output more is an error\n"
+	"      --sitemap-base URL  sitemap index: where the parts are served (default: the\n"
+	"                       first page's origin + /)\n"
 	"  -d, --depth N        follow links at most N hops from a start URL\n"
 	"  -m, --max-pages N    fetch at most N URLs\n"
 	"      --scope S        host (the start URLs' hosts, default) | domain | any\n"
@@ -101,6 +112,9 @@ struct crawl_opts {
 	const char *web;
 	const char *format;
 	const char *output;
+	unsigned report_flags;   /* WEFT_REPORT_* */
+	size_t sitemap_max;
+	const char *sitemap_base;
 	const char *include[64];
 	const char *exclude[64];
 	bool quiet;
@@ -156,6 +170,9 @@ static int add_pattern(const char **list, size_t *n, const char *opt, const char
 	return 0;
 }
 
+/* Long-only output options (codes outside the short letters). */
+enum { OPT_LINKS = 0x200, OPT_SITEMAP_MAX, OPT_SITEMAP_BASE };
+
 /* One option; returns 0, or an exit code to stop with. */
 static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 {
@@ -179,6 +196,13 @@ static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 	case 'w': o->web = arg; return 0;
 	case 'f': o->format = arg; return 0;
 	case 'o': o->output = arg; return 0;
+	case OPT_LINKS: o->report_flags |= WEFT_REPORT_LINKS; return 0;
+	case OPT_SITEMAP_MAX:
+		if (!parse_int(arg, 1, WEFT_SITEMAP_MAX_URLS, &v))
+			return bad("--sitemap-max", arg, "expected an integer from 1 to 50000");
+		o->sitemap_max = (size_t)v;
+		return 0;
+	case OPT_SITEMAP_BASE: o->sitemap_base = arg; return 0;
 	case 'd':
 		if (!parse_int(arg, 0, INT_MAX, &v))
 			return bad("--depth", arg, "expected a non-negative integer");
@@ -282,6 +306,9 @@ static int parse_opts(struct crawl_opts *o, int argc, char **argv)
 		{ "loops", required_argument, NULL, 'L' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "links", no_argument, NULL, OPT_LINKS },
+		{ "sitemap-max", required_argument, NULL, OPT_SITEMAP_MAX },
+		{ "sitemap-base", required_argument, NULL, OPT_SITEMAP_BASE },
 		{ "depth", required_argument, NULL, 'd' },
 		{ "max-pages", required_argument, NULL, 'm' },
 		{ "scope", required_argument, NULL, 'S' },
@@ -359,16 +386,51 @@ static int make_fetcher(const struct crawl_opts *o, struct weft_fakeweb **web,
 	return 0;
 }
 
+static bool is_sitemap(const struct crawl_opts *o)
+{
+	return strcmp(o->format, "sitemap") == 0;
+}
+
+/* The reporter for -f; out is NULL for a sitemap to -o FILE (the reporter writes its files). */
 static int make_reporter(const struct crawl_opts *o, FILE *out, struct weft_reporter **r)
 {
+	struct weft_report_options ro;
 	int rc;
+	weft_report_options_init(&ro);
+	ro.fp = out;
+	ro.name = o->output;
+	ro.flags = o->report_flags;
 	if (strcmp(o->format, "text") == 0)
-		rc = weft_reporter_text(r, out);
+		rc = weft_reporter_text_opts(r, &ro);
 	else if (strcmp(o->format, "jsonl") == 0)
-		rc = weft_reporter_jsonl(r, out);
-	else
-		return bad("--format", o->format, "expected text or jsonl");
+		rc = weft_reporter_jsonl_opts(r, &ro);
+	else if (strcmp(o->format, "csv") == 0)
+		rc = weft_reporter_csv(r, &ro);
+	else if (strcmp(o->format, "dot") == 0)
+		rc = weft_reporter_dot(r, &ro);
+	else if (is_sitemap(o)) {
+		ro.path = o->output;
+		ro.max_urls = o->sitemap_max;
+		ro.base = o->sitemap_base;
+		rc = weft_reporter_sitemap(r, &ro);
+	} else
+		return bad("--format", o->format, "expected text, jsonl, csv, dot or sitemap");
 	return rc ? EXIT_RUNTIME : 0;
+}
+
+/*
+ * The crawl stopped on an output failure: a closed pipe (EPIPE: the reader has all it wanted,
+ * as with `| head`) ends quietly with exit 0; anything else is named, exit 3.
+ */
+static int output_failed(const struct crawl_opts *o, struct weft_reporter *r)
+{
+	int e = 0;
+	const char *msg = weft_reporter_error(r, &e);
+	if (e == EPIPE)
+		return EXIT_OK;
+	fprintf(stderr, "weft: %s%s\n", msg ? msg : weft_strerror(WEFT_E_OUTPUT),
+		is_sitemap(o) && !o->output && e == 0 ? " (use -o FILE)" : "");
+	return EXIT_RUNTIME;
 }
 
 static int exit_code(int rc)
@@ -403,12 +465,15 @@ static int run(struct crawl_opts *o, int nseeds, char **seeds, FILE *out)
 		if (weft_crawl_add_seed(c, seeds[i]) != WEFT_OK)
 			code = bad("start URL", seeds[i], "not a valid http(s) URL");
 	if (!code && weft_crawl_add_reporter(c, r) == WEFT_OK) {
-		struct weft_reporter *guard = r;
+		struct weft_reporter *guard = r; /* borrowed: the crawl owns it */
 		r = NULL;
 		int rc = cli_run_crawl(c, guard, o->quiet);
-		if (rc && rc != WEFT_E_CANCELED)
+		if (rc == WEFT_E_OUTPUT && !cli_signal_exit())
+			code = output_failed(o, guard);
+		else if (rc && rc != WEFT_E_CANCELED)
 			fprintf(stderr, "weft crawl: %s\n", weft_strerror(rc));
-		code = exit_code(rc);
+		if (rc != WEFT_E_OUTPUT || cli_signal_exit())
+			code = exit_code(rc);
 	}
 	weft_crawl_free(&c);
 	weft_reporter_free(&r);
@@ -426,13 +491,15 @@ int cmd_crawl(int argc, char **argv)
 	if (code)
 		return code < 0 ? EXIT_OK : code;
 	FILE *out = stdout;
-	if (o.output && !(out = fopen(o.output, "w"))) {
-		fprintf(stderr, "weft crawl: %s: %s\n", o.output, strerror(errno));
+	if (o.output && is_sitemap(&o))
+		out = NULL; /* the sitemap reporter writes FILE and its parts itself */
+	else if (o.output && !(out = fopen(o.output, "w"))) {
+		fprintf(stderr, "weft: writing %s: %s\n", o.output, strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	code = run(&o, argc - optind, argv + optind, out);
-	if (out != stdout && fclose(out) != 0 && code == EXIT_OK) {
-		fprintf(stderr, "weft crawl: %s: %s\n", o.output, strerror(errno));
+	if (out && out != stdout && fclose(out) != 0 && code == EXIT_OK) {
+		fprintf(stderr, "weft: writing %s: %s\n", o.output, strerror(errno));
 		code = EXIT_RUNTIME;
 	}
 	return code;

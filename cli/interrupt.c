@@ -92,6 +92,11 @@ static int guard_end(struct weft_reporter *r)
 	return rc;
 }
 
+static const char *guard_error(struct weft_reporter *r, int *errnum)
+{
+	return weft_reporter_error(guard_of(r)->inner, errnum);
+}
+
 static void guard_destroy(struct weft_reporter *r)
 {
 	struct guard *g = guard_of(r);
@@ -106,6 +111,7 @@ static const struct weft_reporter_ops guard_ops = {
 	.record = guard_record,
 	.end = guard_end,
 	.destroy = guard_destroy,
+	.error = guard_error,
 };
 
 int cli_guard_reporter(struct weft_reporter **out, struct weft_reporter *inner, FILE *fp)
@@ -184,7 +190,10 @@ int cli_run_crawl(struct weft_crawl *c, struct weft_reporter *guard, bool quiet)
 	struct progress *p = progress_start(c, quiet);
 	int rc = weft_crawl_run(c); /* the handler may run in any thread: it only notes and writes */
 	progress_stop(&p);
-	if (!quiet)
+	int e = 0;
+	if (rc == WEFT_E_OUTPUT)
+		weft_reporter_error(guard, &e);
+	if (!quiet && e != EPIPE) /* a closed pipe (| head) ends quietly, as other tools do */
 		progress_summary(c, cli_signal_exit() != 0);
 	if (watching) {
 		unsigned char stop = 0;

@@ -245,16 +245,67 @@ struct weft_reporter_ops {
 	int (*record)(struct weft_reporter *r, const struct weft_record *rec);
 	int (*end)(struct weft_reporter *r);
 	void (*destroy)(struct weft_reporter *r);
+	/* Optional: why begin(), record() or end() failed, as a message naming what was being
+	 * written ("writing out.csv: No space left on device"), and the errno it came with (0 when
+	 * the failure was not a system error, e.g. a sitemap over its URL limit); NULL if nothing
+	 * failed. The string lives as long as the reporter. */
+	const char *(*error)(struct weft_reporter *r, int *errnum);
 };
 
 struct weft_reporter {
 	const struct weft_reporter_ops *ops;
 };
 
+/*
+ * Options of the built-in reporters (docs/OUTPUTS.md). Fill with weft_report_options_init().
+ *
+ * Streaming: when fp is not a regular file (a pipe, a terminal, a socket) a reporter starts a
+ * thread that flushes it every 20 ms when something was written (between whole records), so a
+ * consumer such as jq sees every record within a moment; to a regular file they write in
+ * stdio's blocks and flush at the end. A reporter only writes fp between begin() and end();
+ * fp must stay open until then.
+ */
+#define WEFT_REPORT_LINKS 0x1u       /* jsonl, csv: each page's outgoing link records too */
+#define WEFT_SITEMAP_MAX_URLS 50000  /* the sitemap protocol's limit of URLs per file */
+
+struct weft_report_options {
+	FILE *fp;            /* where to write (borrowed; not closed); NULL = stdout */
+	const char *name;    /* fp's name in error messages; NULL = "standard output" for stdout,
+				else "output" */
+	unsigned flags;      /* WEFT_REPORT_* */
+	/* sitemap only: */
+	const char *path;    /* write this file (and its parts) instead of fp; NULL = fp */
+	size_t max_urls;     /* URLs per sitemap file; 0 = WEFT_SITEMAP_MAX_URLS (also the cap) */
+	const char *base;    /* URL the parts are served under, for the index's <loc>s
+				(e.g. "https://example.org/"); NULL = the first page's origin + "/" */
+	unsigned reserved[4];
+};
+
+WEFT_API void weft_report_options_init(struct weft_report_options *o);
+
 /* The lecture's lines: "found:   URL" for a usable page, "missing: URL" otherwise. */
 WEFT_API int weft_reporter_text(struct weft_reporter **out, FILE *fp);
-/* One JSON object per line per fetched URL (schema in docs/JSONL.md). */
+WEFT_API int weft_reporter_text_opts(struct weft_reporter **out,
+				     const struct weft_report_options *o);
+/* One JSON object per line per fetched URL (schema in docs/JSONL.md); with WEFT_REPORT_LINKS
+ * each page's object carries "outlinks", its link records. */
 WEFT_API int weft_reporter_jsonl(struct weft_reporter **out, FILE *fp);
+WEFT_API int weft_reporter_jsonl_opts(struct weft_reporter **out,
+				      const struct weft_report_options *o);
+/* CSV (RFC 4180: a header row, CRLF, fields with , " CR or LF quoted, quotes doubled): one row
+ * per record; with WEFT_REPORT_LINKS one row per link of each page (docs/OUTPUTS.md). */
+WEFT_API int weft_reporter_csv(struct weft_reporter **out, const struct weft_report_options *o);
+/* Graphviz DOT: the site graph, a node per fetched URL, an edge per link between fetched URLs
+ * (written at the end), errors coloured. */
+WEFT_API int weft_reporter_dot(struct weft_reporter **out, const struct weft_report_options *o);
+/* sitemap.xml of the pages fetched with status 200 and an HTML type. To fp: one file, more
+ * than max_urls URLs is an error. To o->path: that file, or, over max_urls, a sitemap index
+ * there and its parts STEM-1.xml, STEM-2.xml, ... next to it (STEM: path without ".xml"). */
+WEFT_API int weft_reporter_sitemap(struct weft_reporter **out,
+				   const struct weft_report_options *o);
+
+/* Why the reporter failed (see weft_reporter_ops.error); NULL if it did not or cannot say. */
+WEFT_API const char *weft_reporter_error(struct weft_reporter *r, int *errnum);
 WEFT_API void weft_reporter_free(struct weft_reporter **r);
 
 /* ---- Crawls -------------------------------------------------------------------------------- */

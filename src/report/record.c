@@ -13,3 +13,15 @@ void weft_reporter_free(struct weft_reporter **r)
 		*r = NULL;
 	}
 }
+
+void weft_report_options_init(struct weft_report_options *o)
+{
+	*o = (struct weft_report_options){ .fp = NULL };
+}
+
+const char *weft_reporter_error(struct weft_reporter *r, int *errnum)
+{
+	if (errnum)
+		*errnum = 0;
+	return r && r->ops->error ? r->ops->error(r, errnum) : NULL;
+}

@@ -7,11 +7,13 @@
 
 #include <weft.h>
 
+#include "report/out.h"
 #include "util/json.h"
 
 struct stream_reporter {
 	struct weft_reporter base;
-	FILE *fp;            /* borrowed */
+	struct weft__out out;
+	unsigned flags;      /* WEFT_REPORT_* */
 	uint64_t skipped[5]; /* text: skip records by reason, summarised at the end */
 };
 
@@ -19,7 +21,12 @@ static const char *const skip_reasons[] = { "robots", "scope", "depth", "max-pag
 
 static FILE *fp_of(struct weft_reporter *r)
 {
-	return ((struct stream_reporter *)r)->fp;
+	return ((struct stream_reporter *)r)->out.fp;
+}
+
+static struct weft__out *out_of(struct weft_reporter *r)
+{
+	return &((struct stream_reporter *)r)->out;
 }
 
 /* Count a skip record under its reason (text output prints one summary line, not a line each). */
@@ -38,13 +45,14 @@ static int text_record(struct weft_reporter *r, const struct weft_record *rec)
 		count_skip((struct stream_reporter *)r, rec->skipped);
 		return 0;
 	}
+	weft__out_start(out_of(r));
 	if (weft_record_ok(rec))
 		fprintf(fp, "found:   %s\n", rec->url);
 	else if (rec->redirect && rec->error == WEFT_FE_NONE)
 		fprintf(fp, "redirect: %s -> %s\n", rec->url, rec->redirect);
 	else
 		fprintf(fp, "missing: %s\n", rec->url);
-	return ferror(fp) ? -1 : 0;
+	return weft__out_done(out_of(r));
 }
 
 static void json_field_str(FILE *fp, const char *name, const char *v)
@@ -57,7 +65,7 @@ static void json_field_str(FILE *fp, const char *name, const char *v)
 }
 
 /* A URL found and not fetched: url, from, depth and why. */
-static int jsonl_skip(FILE *fp, const struct weft_record *rec)
+static void jsonl_skip(FILE *fp, const struct weft_record *rec)
 {
 	fputs("{\"url\":", fp);
 	weft__json_str(fp, rec->url);
@@ -67,14 +75,45 @@ static int jsonl_skip(FILE *fp, const struct weft_record *rec)
 	if (rec->error_msg)
 		json_field_str(fp, "error_msg", rec->error_msg);
 	fputs("}\n", fp);
-	return ferror(fp) ? -1 : 0;
+}
+
+static void json_field_strn(FILE *fp, const char *name, const char *v, size_t n)
+{
+	fprintf(fp, ",\"%s\":", name);
+	if (v)
+		weft__json_strn(fp, v, n);
+	else
+		fputs("null", fp);
+}
+
+/* --links: "outlinks":[{...}, ...], the page's link records in document order. */
+static void jsonl_outlinks(FILE *fp, const struct weft_record *rec)
+{
+	fputs(",\"outlinks\":[", fp);
+	for (size_t i = 0; i < rec->n_links; i++) {
+		const struct weft_link *l = &rec->links[i];
+		fputs(i ? ",{\"url\":" : "{\"url\":", fp);
+		weft__json_strn(fp, l->url, l->url_len);
+		json_field_strn(fp, "fragment", l->fragment, l->frag_len);
+		json_field_strn(fp, "text", l->text ? l->text : "", l->text ? l->text_len : 0);
+		json_field_str(fp, "tag", l->tag);
+		json_field_str(fp, "attr", l->attr);
+		fprintf(fp, ",\"line\":%u", l->line);
+		json_field_strn(fp, "rel", l->rel, l->rel_len);
+		fprintf(fp, ",\"nofollow\":%s,\"kind\":\"%s\"}", l->nofollow ? "true" : "false",
+			l->kind == WEFT_LINK_RESOURCE ? "resource" : "nav");
+	}
+	fputc(']', fp);
 }
 
 static int jsonl_record(struct weft_reporter *r, const struct weft_record *rec)
 {
 	FILE *fp = fp_of(r);
-	if (rec->skipped)
-		return jsonl_skip(fp, rec);
+	weft__out_start(out_of(r));
+	if (rec->skipped) {
+		jsonl_skip(fp, rec);
+		return weft__out_done(out_of(r));
+	}
 	fputs("{\"url\":", fp);
 	weft__json_str(fp, rec->url);
 	fprintf(fp, ",\"status\":%d,\"depth\":%d", rec->status, rec->depth);
@@ -98,14 +137,17 @@ static int jsonl_record(struct weft_reporter *r, const struct weft_record *rec)
 		json_field_str(fp, "error", weft_fetch_err_name(rec->error));
 		json_field_str(fp, "error_msg", rec->error_msg);
 	}
+	/* A sitemap's record counts its <loc>s but carries no link records: no "outlinks". */
+	if ((((struct stream_reporter *)r)->flags & WEFT_REPORT_LINKS) &&
+	    (rec->links || rec->n_links == 0))
+		jsonl_outlinks(fp, rec);
 	fputs("}\n", fp);
-	return ferror(fp) ? -1 : 0;
+	return weft__out_done(out_of(r));
 }
 
 static int stream_end(struct weft_reporter *r)
 {
-	FILE *fp = fp_of(r);
-	return (fflush(fp) != 0 || ferror(fp)) ? -1 : 0;
+	return weft__out_finish(out_of(r));
 }
 
 /* text: "skipped: 12 (robots 10, scope 2)" when anything was skipped; nothing otherwise. */
@@ -115,52 +157,82 @@ static int text_end(struct weft_reporter *r)
 	uint64_t total = 0;
 	for (size_t i = 0; i < 5; i++)
 		total += s->skipped[i];
-	if (total) {
+	if (total && !weft__out_failed(&s->out)) {
 		const char *sep = "";
-		fprintf(s->fp, "skipped: %llu (", (unsigned long long)total);
+		weft__out_start(&s->out);
+		fprintf(s->out.fp, "skipped: %llu (", (unsigned long long)total);
 		for (size_t i = 0; i < 5; i++) {
 			if (!s->skipped[i])
 				continue;
-			fprintf(s->fp, "%s%s %llu", sep, skip_reasons[i],
+			fprintf(s->out.fp, "%s%s %llu", sep, skip_reasons[i],
 				(unsigned long long)s->skipped[i]);
 			sep = ", ";
 		}
-		fputs(")\n", s->fp);
+		fputs(")\n", s->out.fp);
 	}
 	return stream_end(r);
 }
 
 static void stream_destroy(struct weft_reporter *r)
 {
+	weft__out_free(out_of(r));
 	free(r);
+}
+
+static const char *stream_error(struct weft_reporter *r, int *errnum)
+{
+	return weft__out_error(out_of(r), errnum);
 }
 
 static const struct weft_reporter_ops text_ops = {
 	.name = "text", .record = text_record, .end = text_end, .destroy = stream_destroy,
+	.error = stream_error,
 };
 
 static const struct weft_reporter_ops jsonl_ops = {
 	.name = "jsonl", .record = jsonl_record, .end = stream_end, .destroy = stream_destroy,
+	.error = stream_error,
 };
 
-static int stream_new(struct weft_reporter **out, FILE *fp, const struct weft_reporter_ops *ops)
+static int stream_new(struct weft_reporter **out, const struct weft_report_options *o,
+		      const struct weft_reporter_ops *ops)
 {
 	struct stream_reporter *s = calloc(1, sizeof(*s));
 	*out = NULL;
 	if (!s)
 		return WEFT_E_NOMEM;
+	if (weft__out_init(&s->out, o->fp, o->name) != WEFT_OK) {
+		free(s);
+		return WEFT_E_NOMEM;
+	}
 	s->base.ops = ops;
-	s->fp = fp;
+	s->flags = o->flags;
 	*out = &s->base;
 	return WEFT_OK;
 }
 
+int weft_reporter_text_opts(struct weft_reporter **out, const struct weft_report_options *o)
+{
+	return stream_new(out, o, &text_ops);
+}
+
+int weft_reporter_jsonl_opts(struct weft_reporter **out, const struct weft_report_options *o)
+{
+	return stream_new(out, o, &jsonl_ops);
+}
+
 int weft_reporter_text(struct weft_reporter **out, FILE *fp)
 {
-	return stream_new(out, fp, &text_ops);
+	struct weft_report_options o;
+	weft_report_options_init(&o);
+	o.fp = fp;
+	return stream_new(out, &o, &text_ops);
 }
 
 int weft_reporter_jsonl(struct weft_reporter **out, FILE *fp)
 {
-	return stream_new(out, fp, &jsonl_ops);
+	struct weft_report_options o;
+	weft_report_options_init(&o);
+	o.fp = fp;
+	return stream_new(out, &o, &jsonl_ops);
 }

@@ -1,5 +1,6 @@
 /* json.c -- JSON string escaping, with UTF-8 validation so output is always valid JSON. */
 #include <stdint.h>
+#include <string.h>
 
 #include "util/json.h"
 
@@ -27,11 +28,19 @@ static int utf8_len(const unsigned char *s)
 	return 0;
 }
 
-void weft__json_str(FILE *fp, const char *str)
+int weft__utf8_len(const unsigned char *s, size_t rem)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	unsigned char b[4] = { 0, 0, 0, 0 };
+	memcpy(b, s, rem < 4 ? rem : 4);
+	int n = utf8_len(b);
+	return (size_t)n <= rem ? n : 0;
+}
+
+void weft__json_strn(FILE *fp, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str, *end = s + len;
 	fputc('"', fp);
-	while (*s) {
+	while (s < end) {
 		unsigned char ch = *s;
 		if (ch == '"' || ch == '\\') {
 			fputc('\\', fp);
@@ -41,7 +50,7 @@ void weft__json_str(FILE *fp, const char *str)
 			fprintf(fp, "\\u%04x", ch);
 			s++;
 		} else {
-			int n = utf8_len(s);
+			int n = weft__utf8_len(s, (size_t)(end - s));
 			if (n == 0) {
 				fputs("\xef\xbf\xbd", fp);
 				s++;
@@ -52,4 +61,9 @@ void weft__json_str(FILE *fp, const char *str)
 		}
 	}
 	fputc('"', fp);
+}
+
+void weft__json_str(FILE *fp, const char *str)
+{
+	weft__json_strn(fp, str, strlen(str));
 }

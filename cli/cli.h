@@ -2,7 +2,11 @@
 #ifndef WEFT_CLI_H
 #define WEFT_CLI_H
 
+#include <getopt.h>
+#include <stdbool.h>
+
 #include <weft.h>
+#include <weft/http.h>
 
 /* Exit codes of the weft command (documented in README and `weft --help`). */
 enum {
@@ -14,7 +18,50 @@ enum {
 };
 
 int cmd_crawl(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+
+/* ---- Options shared by crawl and check (cli/options.c) ---- */
+
+/* What the crawl options say; the arrays hold what cfg and http point at. */
+struct crawl_opts {
+	struct weft_config cfg;
+	struct weft_http_options http;
+	const char *headers[64];
+	const char *web;
+	const char *format;
+	const char *output;
+	const char *include[64];
+	const char *exclude[64];
+	bool quiet;
+};
+
+#define CLI_NOT_MINE 1000 /* an apply function's answer for an option it does not know */
+
+/* A subcommand's own options on top of the shared ones. */
+struct cli_command {
+	const char *name;             /* "weft crawl": prefixes messages */
+	const char *help;             /* printed for --help (stdout) and bad options (stderr) */
+	const struct option *longs;   /* its own long options, {NULL} terminated; NULL: none */
+	/* Its own option ch: 0, an exit code, or CLI_NOT_MINE (then the shared options try). */
+	int (*apply)(struct crawl_opts *o, int ch, const char *arg);
+	/* Optional: its defaults, set on the initialised options before any option applies. */
+	void (*defaults)(struct crawl_opts *o);
+};
+
+extern const char *cli_cmd; /* the running subcommand's name, for messages */
+
+/* Parse argv into o; 0, -1 after --help, or an exit code. URLs start at optind. */
+int cli_parse_opts(struct crawl_opts *o, int argc, char **argv, const struct cli_command *cmd);
+/* "CMD: OPT 'VAL': WHY" on stderr; returns EXIT_USAGE. */
+int cli_bad(const char *opt, const char *val, const char *why);
+bool cli_parse_int(const char *s, long min, long max, long *out);
+/* The fake web (-w) or HTTP fetcher the options ask for; 0 or an exit code (message said). */
+struct weft_fakeweb;
+int cli_make_fetcher(const struct crawl_opts *o, struct weft_fakeweb **web,
+		     struct weft_fetcher **f);
+/* "weft: N fetched (...)" on stderr. */
+void cli_summary(const struct weft_crawl *c);
 
 /* Run a configured crawl with SIGINT/SIGTERM wired to weft_crawl_cancel(). */
 int cli_run_crawl(struct weft_crawl *c);

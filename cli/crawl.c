@@ -2,8 +2,6 @@
  * crawl.c -- `weft crawl`: options -> struct weft_config, a fetcher, a reporter; run.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,218 +57,24 @@ static const char crawl_help[] =
 	"      --no-http2       speak HTTP/1.1 only\n"
 	"  -h, --help           this text\n";
 
-struct crawl_opts {
-	struct weft_config cfg;
-	struct weft_http_options http;
-	const char *headers[64];
-	const char *web;
-	const char *format;
-	const char *output;
-	const char *include[64];
-	const char *exclude[64];
-	bool quiet;
-};
-
-static bool parse_int(const char *s, long min, long max, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static int bad(const char *opt, const char *val, const char *why)
-{
-	fprintf(stderr, "weft crawl: %s '%s': %s\n", opt, val, why);
-	return EXIT_USAGE;
-}
-
-/* Seconds: a decimal number from 0 to a day. */
-static int parse_secs(const char *opt, const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0 && v <= 86400))
-		return bad(opt, s, "expected seconds from 0 to 86400");
-	*out = v;
-	return 0;
-}
-
-static int set_scope(struct crawl_opts *o, const char *s)
-{
-	if (strcmp(s, "host") == 0)
-		o->cfg.scope = WEFT_SCOPE_HOST;
-	else if (strcmp(s, "domain") == 0)
-		o->cfg.scope = WEFT_SCOPE_DOMAIN;
-	else if (strcmp(s, "any") == 0)
-		o->cfg.scope = WEFT_SCOPE_ANY;
-	else
-		return bad("--scope", s, "expected host, domain or any");
-	return 0;
-}
-
-static int add_pattern(const char **list, size_t *n, const char *opt, const char *re)
-{
-	if (*n >= 64)
-		return bad(opt, re, "at most 64 patterns");
-	list[(*n)++] = re;
-	return 0;
-}
-
-/* One option; returns 0, or an exit code to stop with. */
+/* Options of crawl alone (the shared ones are in options.c). */
 static int apply_opt(struct crawl_opts *o, int ch, const char *arg)
 {
-	long v;
+	(void)arg;
 	switch (ch) {
-	case 'e': o->cfg.engine = arg; return 0;
-	case 'c':
-		if (strcmp(arg, "auto") == 0) {
-			o->cfg.concurrency = WEFT_CONCURRENCY_AUTO;
-			return 0;
-		}
-		if (!parse_int(arg, 1, 1000000, &v))
-			return bad("--concurrency", arg, "expected 'auto' or an integer from 1 to 1000000");
-		o->cfg.concurrency = (int)v;
-		return 0;
-	case 'L':
-		if (!parse_int(arg, 1, 8, &v))
-			return bad("--loops", arg, "expected an integer from 1 to 8");
-		o->cfg.loops = (int)v;
-		return 0;
-	case 'w': o->web = arg; return 0;
-	case 'f': o->format = arg; return 0;
-	case 'o': o->output = arg; return 0;
-	case 'd':
-		if (!parse_int(arg, 0, INT_MAX, &v))
-			return bad("--depth", arg, "expected a non-negative integer");
-		o->cfg.max_depth = (int)v;
-		return 0;
-	case 'm':
-		if (!parse_int(arg, 1, LONG_MAX, &v))
-			return bad("--max-pages", arg, "expected a positive integer");
-		o->cfg.max_pages = v;
-		return 0;
-	case 'S': return set_scope(o, arg);
-	case 'I': return add_pattern(o->include, &o->cfg.n_include, "--include", arg);
-	case 'X': return add_pattern(o->exclude, &o->cfg.n_exclude, "--exclude", arg);
-	case 'q': o->quiet = true; return 0;
-	case 'P':
-		if (!parse_int(arg, 0, 1000000, &v))
-			return bad("--max-per-host", arg, "expected an integer >= 0");
-		o->cfg.max_per_host = (int)v;
-		return 0;
-	case 'y': return parse_secs("--delay", arg, &o->cfg.delay);
-	case 'Y': return parse_secs("--max-crawl-delay", arg, &o->cfg.max_crawl_delay);
-	case 'b': return parse_secs("--max-backoff", arg, &o->cfg.max_backoff);
-	case 'N': o->cfg.robots = WEFT_ROBOTS_OFF; return 0;
-	case 'i': o->cfg.ignore_crawl_delay = true; return 0;
-	case 's': o->cfg.sitemaps = true; return 0;
 	case 'n': o->cfg.no_skipped = true; return 0;
-	case 'A': o->http.user_agent = arg; o->cfg.robots_agent = arg; return 0;
-	case 'H': return add_pattern(o->headers, &o->http.n_headers, "--header", arg);
-	case 'B':
-		if (!parse_int(arg, 1, LONG_MAX, &v))
-			return bad("--max-body", arg, "expected a positive number of bytes");
-		o->http.max_body = (uint64_t)v;
-		return 0;
-	case 'T':
-	case 't':
-		if (!parse_int(arg, 1, 86400000, &v))
-			return bad(ch == 'T' ? "--connect-timeout" : "--timeout", arg,
-				   "expected milliseconds from 1 to 86400000");
-		*(ch == 'T' ? &o->http.connect_timeout_ms : &o->http.timeout_ms) = v;
-		return 0;
-	case 'R':
-		if (!parse_int(arg, 0, 100, &v))
-			return bad("--retries", arg, "expected an integer from 0 to 100");
-		o->http.retries = (int)v;
-		return 0;
-	case 'K': o->http.cookies = true; return 0;
-	case 'k': o->http.insecure = true; return 0;
-	case '2': o->http.http2 = false; return 0;
-	case 'h': fputs(crawl_help, stdout); return -1;
-	default: fputs(crawl_help, stderr); return EXIT_USAGE;
+	default: return CLI_NOT_MINE;
 	}
 }
 
-static int parse_opts(struct crawl_opts *o, int argc, char **argv)
-{
-	static const struct option longs[] = {
-		{ "engine", required_argument, NULL, 'e' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "web", required_argument, NULL, 'w' },
-		{ "loops", required_argument, NULL, 'L' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "depth", required_argument, NULL, 'd' },
-		{ "max-pages", required_argument, NULL, 'm' },
-		{ "scope", required_argument, NULL, 'S' },
-		{ "include", required_argument, NULL, 'I' },
-		{ "exclude", required_argument, NULL, 'X' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "max-per-host", required_argument, NULL, 'P' },
-		{ "delay", required_argument, NULL, 'y' },
-		{ "max-crawl-delay", required_argument, NULL, 'Y' },
-		{ "max-backoff", required_argument, NULL, 'b' },
-		{ "no-robots", no_argument, NULL, 'N' },
-		{ "ignore-crawl-delay", no_argument, NULL, 'i' },
-		{ "sitemap", no_argument, NULL, 's' },
-		{ "no-skipped", no_argument, NULL, 'n' },
-		{ "user-agent", required_argument, NULL, 'A' },
-		{ "header", required_argument, NULL, 'H' },
-		{ "max-body", required_argument, NULL, 'B' },
-		{ "connect-timeout", required_argument, NULL, 'T' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "retries", required_argument, NULL, 'R' },
-		{ "cookies", no_argument, NULL, 'K' },
-		{ "insecure", no_argument, NULL, 'k' },
-		{ "no-http2", no_argument, NULL, '2' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-	weft_config_init(&o->cfg);
-	weft_http_options_init(&o->http);
-	o->http.headers = o->headers;
-	o->format = "text";
-	o->cfg.include = o->include;
-	o->cfg.exclude = o->exclude;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "e:c:w:f:o:d:m:qhA:H:L:P:", longs, NULL)) != -1) {
-		int rc = apply_opt(o, ch, optarg);
-		if (rc)
-			return rc;
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "weft crawl: no start URL given\n%s", crawl_help);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
+static const struct option crawl_longs[] = {
+	{ "no-skipped", no_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
+};
 
-static int make_fetcher(const struct crawl_opts *o, struct weft_fakeweb **web,
-			struct weft_fetcher **f)
-{
-	char err[512] = "";
-	int rc;
-	if (!o->web)
-		rc = weft_fetcher_http(f, &o->http, err, sizeof(err));
-	else if (strcmp(o->web, "builtin") == 0)
-		rc = weft_fakeweb_lecture(web);
-	else
-		rc = weft_fakeweb_load(web, o->web, err, sizeof(err));
-	if (!rc && o->web)
-		rc = weft_fetcher_fake(f, *web);
-	if (rc) {
-		fprintf(stderr, "weft crawl: %s\n", err[0] ? err : weft_strerror(rc));
-		return rc == WEFT_E_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
-	}
-	return 0;
-}
+static const struct cli_command crawl_cmd = {
+	.name = "weft crawl", .help = crawl_help, .longs = crawl_longs, .apply = apply_opt,
+};
 
 static int make_reporter(const struct crawl_opts *o, FILE *out, struct weft_reporter **r)
 {
@@ -280,21 +84,8 @@ static int make_reporter(const struct crawl_opts *o, FILE *out, struct weft_repo
 	else if (strcmp(o->format, "jsonl") == 0)
 		rc = weft_reporter_jsonl(r, out);
 	else
-		return bad("--format", o->format, "expected text or jsonl");
+		return cli_bad("--format", o->format, "expected text or jsonl");
 	return rc ? EXIT_RUNTIME : 0;
-}
-
-static void summary(const struct weft_crawl *c)
-{
-	struct weft_stats s;
-	weft_crawl_stats(c, &s);
-	fprintf(stderr, "weft: %llu fetched (%llu ok, %llu failed) in %.3f s, %.0f pages/s\n",
-		(unsigned long long)s.fetched, (unsigned long long)s.ok,
-		(unsigned long long)s.failed, s.seconds,
-		s.seconds > 0 ? (double)s.fetched / s.seconds : 0.0);
-	if (s.concurrency)
-		fprintf(stderr, "weft: -c auto settled on %llu fetches in flight\n",
-			(unsigned long long)s.concurrency);
 }
 
 static int exit_code(int rc)
@@ -312,7 +103,7 @@ static int run(struct crawl_opts *o, int nseeds, char **seeds, FILE *out)
 	struct weft_reporter *r = NULL;
 	struct weft_crawl *c = NULL;
 	char err[512] = "";
-	int code = make_fetcher(o, &web, &f);
+	int code = cli_make_fetcher(o, &web, &f);
 	if (!code && (code = make_reporter(o, out, &r)) == 0 &&
 	    weft_crawl_new(&c, &o->cfg, f, err, sizeof(err)) != WEFT_OK) {
 		fprintf(stderr, "weft crawl: %s\n", err);
@@ -320,14 +111,14 @@ static int run(struct crawl_opts *o, int nseeds, char **seeds, FILE *out)
 	}
 	for (int i = 0; !code && i < nseeds; i++)
 		if (weft_crawl_add_seed(c, seeds[i]) != WEFT_OK)
-			code = bad("start URL", seeds[i], "not a valid http(s) URL");
+			code = cli_bad("start URL", seeds[i], "not a valid http(s) URL");
 	if (!code && weft_crawl_add_reporter(c, r) == WEFT_OK) {
 		r = NULL;
 		int rc = cli_run_crawl(c);
 		if (rc && rc != WEFT_E_CANCELED)
 			fprintf(stderr, "weft crawl: %s\n", weft_strerror(rc));
 		if (!o->quiet)
-			summary(c);
+			cli_summary(c);
 		code = exit_code(rc);
 	}
 	weft_crawl_free(&c);
@@ -341,7 +132,7 @@ int cmd_crawl(int argc, char **argv)
 {
 	struct crawl_opts o;
 	memset(&o, 0, sizeof(o));
-	int code = parse_opts(&o, argc, argv);
+	int code = cli_parse_opts(&o, argc, argv, &crawl_cmd);
 	if (code)
 		return code < 0 ? EXIT_OK : code;
 	FILE *out = stdout;

@@ -14,6 +14,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  crawl   crawl from start URLs and report every page (weft crawl --help)\n"
+	"  check   check a site's links, resources and #fragments (weft check --help)\n"
 	"  demo    the lecture's three crawlers over the built-in golang.org fake web\n"
 	"  version print the version\n"
 	"\n"
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
 	int rc;
 	if (strcmp(cmd, "crawl") == 0) {
 		rc = cmd_crawl(argc - 1, argv + 1);
+	} else if (strcmp(cmd, "check") == 0) {
+		rc = cmd_check(argc - 1, argv + 1);
 	} else if (strcmp(cmd, "demo") == 0) {
 		rc = cmd_demo(argc - 1, argv + 1);
 	} else {

@@ -258,7 +258,7 @@ WEFT_API int weft_reporter_check(struct weft_reporter **out, FILE *fp,
 
 /* What a check reporter found; complete once the crawl's run has returned. */
 struct weft_check_stats {
-	uint64_t pages;          /* pages fetched in scope (records with links or none) */
+	uint64_t pages;          /* HTML pages of the site fetched (2xx) and parsed */
 	uint64_t links;          /* links found on them (each occurrence), start URLs included */
 	uint64_t checked;        /* of which the target's fate is known */
 	uint64_t not_checked;    /* of which the target was not fetched (skipped: robots, scope,

@@ -23,6 +23,7 @@
  *                                        an HTML page with a link /_test/h?NAME=VALUE each),
  *                                        "Name: value" per line, in received order
  *   /_test/slow-headers?ms=M             response starts after M ms (default 1000)
+ *   /_test/no-head                       405 to HEAD, 200 HTML to GET
  * Bad parameters get 400, unknown endpoints 404. Delays never block a worker: drip and
  * slow-headers suspend the connection through delay.c (drip from its content reader).
  *
@@ -58,6 +59,7 @@ struct hreq {
 	struct MHD_Connection *c;
 	const char *rest;	/* path after the endpoint name, e.g. "/<id>" or "" */
 	struct ts_reply *r;
+	bool head;		/* the request is a HEAD */
 };
 
 /* ---- counters ------------------------------------------------------------------- */
@@ -457,6 +459,14 @@ static bool ep_slow_headers(struct hreq *q)
 	return ts_html_reply(q->r, 200, "Slow headers", "These headers came late.");
 }
 
+/* /_test/no-head: 405 to HEAD, 200 HTML to GET (servers that refuse HEAD exist). */
+static bool ep_no_head(struct hreq *q)
+{
+	if (q->head)
+		return ts_html_reply(q->r, 405, "Method Not Allowed", "No HEAD here; GET works.");
+	return ts_html_reply(q->r, 200, "No HEAD", "GET works here.");
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(struct hreq *q);
@@ -464,18 +474,18 @@ static const struct {
 	{"status", ep_status},	 {"drip", ep_drip},	    {"huge", ep_huge},
 	{"gzip", ep_gzip},	 {"flaky", ep_flaky},	    {"retry-after", ep_retry_after},
 	{"redirect", ep_redirect}, {"type", ep_type},	    {"charset", ep_charset},
-	{"headers", ep_headers}, {"slow-headers", ep_slow_headers},
+	{"headers", ep_headers}, {"slow-headers", ep_slow_headers}, {"no-head", ep_no_head},
 };
 
 /* Answer /_test/<path>; path is what follows "/_test/". */
-bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path,
+bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path, bool head,
 		    struct ts_reply *r)
 {
 	for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
 		size_t n = strlen(endpoints[i].name);
 		if (strncmp(path, endpoints[i].name, n) == 0 &&
 		    (path[n] == '\0' || path[n] == '/')) {
-			struct hreq q = {h, c, path + n, r};
+			struct hreq q = {h, c, path + n, r, head};
 			return endpoints[i].fn(&q);
 		}
 	}

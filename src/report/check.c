@@ -282,8 +282,8 @@ static int check_record(struct weft_reporter *r, const struct weft_record *rec)
 	e = &k->strs[id]; /* interning may have moved it */
 	e->redirect = redirect;
 	e->msg = msg;
-	if (!rec->checked)
-		k->st.pages++;
+	if (weft_record_ok(rec) && !rec->checked && is_html(rec->content_type))
+		k->st.pages++; /* an HTML page of the site, whose links are checked */
 	if (!rec->from && rec->hops == 0 && (add_run(k, NONE) ||
 					     add_link(k, id, NONE, NONE, 0, 0xFF)))
 		return 0;

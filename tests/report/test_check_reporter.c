@@ -373,7 +373,7 @@ static void test_text(void)
 		"name \"foo\" on the page\n"
 		"\n" P "b\n"
 		"  line 3: <img> \"logo\" -> " P "gone  404 Not Found\n"
-		"\n3 pages, 4 links checked, 2 broken (3 links)\n";
+		"\n2 pages, 4 links checked, 2 broken (3 links)\n";
 	CHECK_STR(f.buf, want);
 	fx_free(&f);
 }

@@ -792,12 +792,14 @@ static int check_end(struct weft_reporter *r)
 		fprintf(k->fp, "weft check: out of memory keeping the links\n");
 		rc = -1;
 	} else {
-		qsort_r(hits, n, sizeof(*hits), by_target, k);
+		if (n) /* hits is NULL when nothing is broken */
+			qsort_r(hits, n, sizeof(*hits), by_target, k);
 		count_targets(k, hits, n);
 		if (k->format == WEFT_CHECK_JSONL) {
 			write_jsonl(k, hits, n);
 		} else {
-			qsort_r(hits, n, sizeof(*hits), by_page, k);
+			if (n)
+				qsort_r(hits, n, sizeof(*hits), by_page, k);
 			write_text(k, hits, n);
 		}
 	}

@@ -177,7 +177,8 @@ static char *summarise(const char *out_path)
 		json_decref(o);
 	}
 	free(text);
-	qsort(lines, n, sizeof(*lines), by_str);
+	if (n)
+		qsort(lines, n, sizeof(*lines), by_str);
 	size_t total = 1;
 	for (size_t i = 0; i < n; i++)
 		total += strlen(lines[i]) + 1;

@@ -92,6 +92,11 @@ static int guard_end(struct weft_reporter *r)
 	return rc;
 }
 
+struct weft_reporter *cli_guarded(struct weft_reporter *guard)
+{
+	return guard_of(guard)->inner;
+}
+
 static const char *guard_error(struct weft_reporter *r, int *errnum)
 {
 	return weft_reporter_error(guard_of(r)->inner, errnum);

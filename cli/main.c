@@ -14,6 +14,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  crawl   crawl from start URLs and report every page (weft crawl --help)\n"
+	"  check   check a site's links, resources and #fragments (weft check --help)\n"
 	"  demo    the lecture's three crawlers over the built-in golang.org fake web\n"
 	"  compare every engine on the same target: pages, agreement, time, threads, memory\n"
 	"  version print the version\n"
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 		rc = cmd_crawl(argc - 1, argv + 1);
 	} else if (strcmp(cmd, "compare") == 0) {
 		rc = cmd_compare(argc - 1, argv + 1);
+	} else if (strcmp(cmd, "check") == 0) {
+		rc = cmd_check(argc - 1, argv + 1);
 	} else if (strcmp(cmd, "demo") == 0) {
 		rc = cmd_demo(argc - 1, argv + 1);
 	} else {

@@ -308,6 +308,41 @@ WEFT_API int weft_reporter_sitemap(struct weft_reporter **out,
 WEFT_API const char *weft_reporter_error(struct weft_reporter *r, int *errnum);
 WEFT_API void weft_reporter_free(struct weft_reporter **r);
 
+/*
+ * The link checker's reporter (weft check; docs/CHECK.md). It keeps every page's link records
+ * (compactly: URLs and texts interned once) and, at end(), decides for each link whether it is
+ * broken: a transport error, a 4xx/5xx status, a redirect chain ending in one of those or in a
+ * loop, or (unless WEFT_CHECK_NO_FRAGMENTS) a #fragment the parsed target page has no id or
+ * <a name> for. Each broken target is written once with every page that links to it:
+ * grouped by page in text, one JSON object per target in jsonl. Meant for a crawl with
+ * cfg.check_external and cfg.anchors (and cfg.resources for resources).
+ */
+enum weft_check_format {
+	WEFT_CHECK_TEXT = 0,
+	WEFT_CHECK_JSONL,
+};
+#define WEFT_CHECK_NO_FRAGMENTS 1u /* do not check #fragments */
+
+WEFT_API int weft_reporter_check(struct weft_reporter **out, FILE *fp,
+				 enum weft_check_format format, unsigned flags);
+
+/* What a check reporter found; complete once the crawl's run has returned. */
+struct weft_check_stats {
+	uint64_t pages;          /* HTML pages of the site fetched (2xx) and parsed */
+	uint64_t links;          /* links found on them (each occurrence), start URLs included */
+	uint64_t checked;        /* of which the target's fate is known */
+	uint64_t not_checked;    /* of which the target was not fetched (skipped: robots, scope,
+				    --exclude, --depth, --max-pages; a non-http(s) URL) */
+	uint64_t rate_limited;   /* of which the target still answered 429 after the retries
+				    (not broken; counted in not_checked too) */
+	uint64_t broken_links;   /* links to broken targets */
+	uint64_t broken_targets; /* distinct broken targets (a URL, or URL#fragment) */
+};
+
+/* The counts of a reporter made by weft_reporter_check(); zeros for any other reporter. */
+WEFT_API void weft_reporter_check_stats(const struct weft_reporter *r,
+					struct weft_check_stats *out);
+
 /* ---- Crawls -------------------------------------------------------------------------------- */
 
 struct weft_crawl;

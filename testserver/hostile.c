@@ -44,6 +44,7 @@
  *                                        text/html, with one link among them
  *   /_test/blackhole                     302 to the blackhole port (--hostile/--blackhole),
  *                                        which accepts and never answers; 404 without it
+ *   /_test/no-head                       405 to HEAD, 200 HTML to GET
  * Bad parameters get 400, unknown endpoints 404. Delays never block a worker: drip and
  * slow-headers suspend the connection through delay.c (drip from its content reader).
  *
@@ -81,6 +82,7 @@ struct hreq {
 	struct MHD_Connection *c;
 	const char *rest;	/* path after the endpoint name, e.g. "/<id>" or "" */
 	struct ts_reply *r;
+	bool head;		/* the request is a HEAD */
 };
 
 /* ---- counters ------------------------------------------------------------------- */
@@ -651,6 +653,14 @@ static bool ep_blackhole(struct hreq *q)
 	return ts_redirect_reply(q->r, 302, to);
 }
 
+/* /_test/no-head: 405 to HEAD, 200 HTML to GET (servers that refuse HEAD exist). */
+static bool ep_no_head(struct hreq *q)
+{
+	if (q->head)
+		return ts_html_reply(q->r, 405, "Method Not Allowed", "No HEAD here; GET works.");
+	return ts_html_reply(q->r, 200, "No HEAD", "GET works here.");
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(struct hreq *q);
@@ -662,18 +672,18 @@ static const struct {
 	{"slowloris", ep_slowloris}, {"gzip-bomb", ep_gzip_bomb}, {"cut", ep_cut},
 	{"links", ep_links},	 {"nested", ep_nested},     {"badbytes", ep_badbytes},
 	{"longurl", ep_longurl}, {"notype", ep_notype},     {"binary", ep_binary},
-	{"blackhole", ep_blackhole},
+	{"blackhole", ep_blackhole}, {"no-head", ep_no_head},
 };
 
 /* Answer /_test/<path>; path is what follows "/_test/". */
-bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path,
+bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path, bool head,
 		    struct ts_reply *r)
 {
 	for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
 		size_t n = strlen(endpoints[i].name);
 		if (strncmp(path, endpoints[i].name, n) == 0 &&
 		    (path[n] == '\0' || path[n] == '/')) {
-			struct hreq q = {h, c, path + n, r};
+			struct hreq q = {h, c, path + n, r, head};
 			return endpoints[i].fn(&q);
 		}
 	}

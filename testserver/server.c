@@ -181,7 +181,8 @@ static void dispatch(struct ts_server *srv, struct MHD_Connection *c, const char
 	else if (srv->pstats && polite_test_reply(srv, url, r, &ok))
 		;
 	else if (ts_has_prefix(url, "/_test/"))
-		ok = hostile_handle(srv->hostile, c, url + strlen("/_test/"), r);
+		ok = hostile_handle(srv->hostile, c, url + strlen("/_test/"),
+				    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0, r);
 	else
 		ok = site_reply(srv, c, q, url, r);
 	if (ok && r->resp)

@@ -123,7 +123,7 @@ struct hostile;
 
 struct hostile *hostile_new(struct ts_delay *delay);
 void hostile_free(struct hostile *h);
-bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path,
+bool hostile_handle(struct hostile *h, struct MHD_Connection *c, const char *path, bool head,
 		    struct ts_reply *r);
 void hostile_set_blackhole(struct hostile *h, unsigned port);
 

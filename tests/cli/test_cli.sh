@@ -40,7 +40,7 @@ for range in 8,12p 14,18p; do
 done
 
 # --- help everywhere ---
-for cmd in "" crawl demo compare; do
+for cmd in "" crawl check demo compare; do
 	"$weft" $cmd --help >"$tmp/out" 2>&1 && grep -q "usage: weft" "$tmp/out" &&
 		pass "weft $cmd --help" || fail "weft $cmd --help"
 done
@@ -301,6 +301,38 @@ total = time.monotonic() - t0
 assert total - first >= 2.0, (first, total)
 ' && pass "-f $f streams: first record before the crawl ends" || fail "-f $f does not stream"
 done
+
+# --- weft check over a fake web: broken targets, referrers, exit codes ---
+web="$src/tests/data/webs/small.jsonl"
+expect_exit 1 "check small web: broken links exit 1" "$weft" check -q -f jsonl -w "$web" http://site.test/
+python3 - "$tmp/out" <<'PY' && pass "check small web: the three broken targets" || fail "check small web: $(cat "$tmp/out")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+by = {r["url"]: r for r in recs}
+assert sorted(by) == ["http://site.test/c", "http://site.test/gone", "http://site.test/old"], by
+assert by["http://site.test/c"]["error"] == "fake" and by["http://site.test/c"]["status"] == 0
+assert by["http://site.test/gone"]["error"] == "missing"
+old = by["http://site.test/old"]
+assert old["status"] == 404 and old["final_url"] == "http://site.test/new" and old["hops"] == 1, old
+assert [r["page"] for r in old["referrers"]] == ["http://site.test/b"], old
+for r in recs:
+    for k in ("url", "status", "error", "error_msg", "referrers"):
+        assert k in r, (k, r)
+PY
+expect_exit 1 "check small web, text" "$weft" check -q -e serial -w "$web" http://site.test/
+grep -qx "3 pages, 8 links checked, 3 broken (3 links)" "$tmp/out" && grep -qx "http://site.test/b" "$tmp/out" &&
+	pass "check text: grouped by page, summary line" || fail "check text: $(cat "$tmp/out")"
+expect_exit 0 "check excluding the broken ones exits 0" "$weft" check -q -w "$web" --exclude 'gone|/c$|old' http://site.test/
+expect_exit 1 "check the lecture's web" "$weft" check -q -w builtin http://golang.org/
+grep -q "http://golang.org/cmd/  missing" "$tmp/out" && pass "check lecture web: /cmd/ is missing" ||
+	fail "check lecture web: $(cat "$tmp/out")"
+expect_exit 2 "check without URL" "$weft" check -w builtin
+expect_exit 2 "check with a missing web file" "$weft" check -w "$tmp/none.jsonl" http://a.test/
+expect_exit 2 "check with a bad option" "$weft" check --frobnicate http://a.test/
+expect_exit 2 "check with a bad format" "$weft" check -f xml -w builtin http://golang.org/
+if [ -w /dev/full ]; then
+	expect_exit 3 "check output to a full disk" "$weft" check -q -w builtin -o /dev/full http://golang.org/
+fi
 
 echo "$fails failed"
 [ "$fails" = 0 ]
